@@ -1,0 +1,54 @@
+# A thin facade: every target CI or a person needs, and `make help` lists them.
+# The virtual environment lives in .venv inside the repo; every target creates it when missing.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo test unit lint typecheck bench bench-smoke smoke-install midicsv clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install midi-export with its dev tools
+
+demo: $(STAMP) ## convert the bundled record into demo-out/demo-song.mid (no network, no key)
+	@mkdir -p demo-out
+	$(BIN)/fetch-mid --from-json fixtures/demo-song.json -o demo-out/ --force
+	@echo "demo: wrote $(CURDIR)/demo-out/demo-song.mid"
+
+midicsv: ## install Debian's midicsv (an independent reader used by the tests) when possible
+	@command -v midicsv >/dev/null 2>&1 || { \
+	  (apt-get install -y -qq midicsv >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq midicsv >/dev/null 2>&1)) \
+	  && echo "installed midicsv" || echo "midicsv not available: its checks will be skipped"; }
+
+lint: $(STAMP) ## ruff
+	$(BIN)/ruff check midi_export tests benchmarks
+
+typecheck: $(STAMP) ## mypy --strict on the package
+	$(BIN)/mypy
+
+unit: $(STAMP) ## the test suite only
+	$(BIN)/python -m pytest -q
+
+smoke-install: $(STAMP) ## the installed console script answers --help and --version
+	$(BIN)/fetch-mid --help >/dev/null
+	$(BIN)/fetch-mid --version
+
+test: $(STAMP) midicsv lint typecheck smoke-install unit ## everything CI runs: lint, types, the whole suite
+
+bench: $(STAMP) ## the speed and memory benchmark (slow; writes benchmarks/results/)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python benchmarks/bench.py
+
+clean: ## remove the environment and generated files
+	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -1,0 +1,170 @@
+"""Fetch, wait, convert and write in one call, for DAW scripts and other tools.
+
+    from midi_export.export import export_task
+    from midi_export.fetcher import Client
+
+    with Client.from_env() as client:
+        result = export_task("5c79be8e", "songs/", client=client, save_json="records/")
+    print(result.midi_path, result.report.notes_written)
+
+The steps stay separate underneath (``fetcher`` -> ``converter`` -> ``writer``); this module
+only strings them together and decides the file names. A task id is data, never a path:
+``safe_file_stem`` turns it into a plain file name that cannot leave the output folder.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO
+
+from .errors import OutputError, OutputExistsError, UsageError
+
+if TYPE_CHECKING:
+    from .converter import ConversionReport
+    from .fetcher import Client, PollCallback
+
+__all__ = ["ExportResult", "export_task", "safe_file_stem"]
+
+MAX_STEM_CHARS = 100
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_WINDOWS_RESERVED = frozenset(
+    {"CON", "PRN", "AUX", "NUL"}
+    | {f"COM{i}" for i in range(1, 10)}
+    | {f"LPT{i}" for i in range(1, 10)}
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportResult:
+    """What ``export_task`` did: the files it wrote and the conversion report."""
+
+    task_id: str
+    midi_path: Path | None  # None when the MIDI went to a stream (``-o -``)
+    json_path: Path | None
+    report: ConversionReport
+
+
+def safe_file_stem(task_id: str) -> str:
+    """A file name stem made from a task id: only ``A-Z a-z 0-9 . _ -``, never a path.
+
+    Runs of other characters become ``_``; leading and trailing dots, dashes and underscores
+    go (so no hidden files, no ``..``, nothing that looks like an option); an id with
+    nothing usable left becomes ``task-<hash>``; very long ids are cut and end in a hash.
+    ``safe_file_stem("../../x") == "x"``; ``safe_file_stem("5c79be8e") == "5c79be8e"``.
+    """
+    digest = hashlib.sha256(str(task_id).encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    stem = _UNSAFE.sub("_", str(task_id)).strip("._-")
+    if not stem:
+        return f"task-{digest}"
+    if len(stem) > MAX_STEM_CHARS:
+        stem = stem[: MAX_STEM_CHARS - 9].rstrip("._-") + "-" + digest
+    if stem.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
+        stem = "_" + stem
+    return stem
+
+
+def export_task(
+    task_id: str,
+    output: str | os.PathLike[str] | BinaryIO,
+    *,
+    client: Client,
+    wait: bool = True,
+    timeout: float = 600.0,
+    poll_interval: float | None = None,
+    on_poll: PollCallback | None = None,
+    overwrite: bool = False,
+    save_json: str | os.PathLike[str] | None = None,
+    **convert_options: Any,
+) -> ExportResult:
+    """Fetch a task's record, convert it and write the ``.mid`` (and the raw record).
+
+    ``output`` (and ``save_json``) is a file path, or a folder (one that exists, or a path
+    ending in ``/``, created then) to hold ``<safe task id>.mid`` (``.json``); ``output`` may
+    also be a binary stream (``sys.stdout.buffer``), and ``midi_path`` is then None. With ``wait``
+    the task is polled while pending for up to ``timeout`` seconds (``poll_interval`` and
+    ``on_poll`` as in ``Client.wait_for_record``); without, it is asked once (``on_poll`` is
+    not called) and a pending task raises ``TaskPendingError`` at once. ``save_json``
+    receives the response body exactly as the API sent it, which ``parse_record`` (and
+    ``fetch-mid --from-json``) read back into the same record; it is written as soon as a
+    usable record arrives, before converting, so a failed conversion still keeps it.
+    ``convert_options`` go to ``midi_export.converter.convert``.
+
+    Existing files are refused (``OutputExistsError``) before anything is fetched, unless
+    ``overwrite``; every file is written atomically. Raises the typed errors of the fetcher,
+    the converter and the writer.
+    """
+    from .converter import convert
+    from .writer import write_midi
+
+    stem = safe_file_stem(task_id)
+    stream: BinaryIO | None = None
+    midi_path: Path | None = None
+    if isinstance(output, (str, os.PathLike)):
+        midi_path = _target(output, stem, ".mid")
+    else:
+        stream = output
+    json_path = None if save_json is None else _target(save_json, stem, ".json")
+    if json_path is not None and midi_path is not None and _same_file(json_path, midi_path):
+        raise UsageError(f"the MIDI file and the saved record would both be {midi_path}")
+    if not overwrite:  # fail before a long wait rather than after it
+        for path in (midi_path, json_path):
+            if path is not None and path.exists():
+                raise OutputExistsError(
+                    f"{path} already exists (use --force, or overwrite=True, to replace it)",
+                    path=str(path),
+                )
+
+    if wait:
+        result = client.wait_for_result(
+            task_id, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll
+        )
+    else:
+        result = client.get_result(task_id)
+        result.record.raise_for_status()
+
+    # The raw record is saved before converting, so a conversion that fails (strict mode,
+    # a bad option) still leaves the user the record, which the API drops after 14 days.
+    if json_path is not None:
+        _write_bytes(result.body, json_path, overwrite=overwrite)
+    conversion = convert(result.record, **convert_options)
+    if stream is not None:
+        write_midi(conversion, stream)
+    else:
+        assert midi_path is not None
+        midi_path = write_midi(conversion, midi_path, overwrite=overwrite)
+    return ExportResult(
+        task_id=task_id, midi_path=midi_path, json_path=json_path, report=conversion.report
+    )
+
+
+def _target(output: str | os.PathLike[str], stem: str, suffix: str) -> Path:
+    """``output`` itself, or ``<output>/<stem><suffix>`` when it is (or names) a folder."""
+    text = os.fspath(output)
+    if not text:
+        raise UsageError("the output path is empty")
+    path = Path(text)
+    if text.endswith(("/", os.sep)) or path.is_dir():
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OutputError(
+                f"cannot create folder {text}: {exc.strerror or exc}", path=text
+            ) from None
+        return path / f"{stem}{suffix}"
+    return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return os.path.abspath(a) == os.path.abspath(b)
+
+
+def _write_bytes(data: bytes, path: Path, *, overwrite: bool) -> None:
+    """Any bytes, atomically: ``write_midi`` takes bytes as they are (the writer is the one
+    module that writes files)."""
+    from .writer import write_midi
+
+    write_midi(data, path, overwrite=overwrite)

@@ -197,9 +197,16 @@ class InvalidResponseError(InvalidRecordError):
 
 
 class OutputError(MidiExportError, OSError):
-    """The output cannot be written (folder missing, not writable, disk full...)."""
+    """The output cannot be written (folder missing, not writable, disk full...).
+
+    ``path`` is the file or folder concerned, when known.
+    """
 
     exit_code = ExitCode.OUTPUT
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class OutputExistsError(OutputError, FileExistsError):

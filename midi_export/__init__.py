@@ -39,18 +39,24 @@ if TYPE_CHECKING:
         TaskUnusableError,
         UsageError,
     )
+    from .export import ExportResult, export_task
+    from .fetcher import Client, FetchResult
     from .gm import ProgramMatch, gm_program
     from .records import Instrument, Note, Record, RecordStatus, parse_record
+    from .timing import TempoMap
     from .writer import midi_to_bytes, write_midi
 
 # public name -> the module (inside this package) that defines it
 _HOMES: dict[str, str] = {
     "AccountError": "errors",
     "AuthenticationError": "errors",
+    "Client": "fetcher",
     "Conversion": "converter",
     "ConversionReport": "converter",
     "EmptyMidiDataError": "errors",
     "ExitCode": "errors",
+    "ExportResult": "export",
+    "FetchResult": "fetcher",
     "Instrument": "records",
     "InstrumentReport": "converter",
     "InvalidRecordError": "errors",
@@ -68,15 +74,53 @@ _HOMES: dict[str, str] = {
     "TaskNotFoundError": "errors",
     "TaskPendingError": "errors",
     "TaskUnusableError": "errors",
+    "TempoMap": "timing",
     "UsageError": "errors",
     "convert": "converter",
+    "export_task": "export",
     "gm_program": "gm",
     "midi_to_bytes": "writer",
     "parse_record": "records",
     "write_midi": "writer",
 }
 
-__all__ = sorted([*_HOMES, "__version__"])
+__all__ = [
+    "AccountError",
+    "AuthenticationError",
+    "Client",
+    "Conversion",
+    "ConversionReport",
+    "EmptyMidiDataError",
+    "ExitCode",
+    "ExportResult",
+    "FetchResult",
+    "Instrument",
+    "InstrumentReport",
+    "InvalidRecordError",
+    "InvalidResponseError",
+    "MidiExportError",
+    "Note",
+    "OutputError",
+    "OutputExistsError",
+    "ProgramMatch",
+    "RateLimitedError",
+    "Record",
+    "RecordStatus",
+    "ServiceError",
+    "TaskFailedError",
+    "TaskNotFoundError",
+    "TaskPendingError",
+    "TaskUnusableError",
+    "TempoMap",
+    "UsageError",
+    "__version__",
+    "convert",
+    "export_task",
+    "gm_program",
+    "midi_to_bytes",
+    "parse_record",
+    "write_midi",
+]
 
 
 def __getattr__(name: str) -> Any:

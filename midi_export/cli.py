@@ -250,6 +250,7 @@ def resolve_output(output: str | None, stem: str, *, several: bool) -> Path | No
 @click.option(
     "--bpm",
     default="120",
+    metavar="BPM",
     show_default=True,
     callback=_bpm_callback,
     help="Tempo written to the file; notes keep their times in seconds whatever it is.",

@@ -717,18 +717,12 @@ _NOT_JSON: Any = object()
 
 
 def _decode_json(body: bytes) -> Any:
-    """The decoded body, as ``parse_record`` would decode it (orjson, else the stdlib)."""
-    import json
-
-    import orjson
+    """The decoded body, exactly as ``parse_record`` decodes it, or ``_NOT_JSON``."""
+    from .records import decode_json
 
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass
-    try:
-        return json.loads(body)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        return decode_json(body)
+    except InvalidRecordError:
         return _NOT_JSON
 
 

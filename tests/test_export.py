@@ -10,7 +10,6 @@ from typing import Any
 
 import mido
 import pytest
-from conftest import fixture_path
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +25,8 @@ from midi_export.export import ExportResult, export_task, safe_file_stem
 from midi_export.fetcher import Client
 from midi_export.records import RecordStatus, parse_record
 from midi_export.testing import FakeRecordAPI, failed, pending, success
+
+from conftest import fixture_path
 
 SUCCESS_BODY = fixture_path("record-info-success").read_bytes()
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import fixture_path
 
 from midi_export.errors import (
     AccountError,
@@ -54,6 +53,8 @@ from midi_export.testing import (
     success,
     unauthorized,
 )
+
+from conftest import fixture_path
 
 KEY = "sk-test-9f8e7d6c5b4a3210-SECRET"
 SUCCESS_BODY = fixture_path("record-info-success").read_bytes()

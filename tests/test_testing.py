@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import fixture_path, load_fixture
 
 from midi_export.errors import AuthenticationError
 from midi_export.fetcher import Client
@@ -38,6 +37,8 @@ from midi_export.testing import (
     success,
     unauthorized,
 )
+
+from conftest import fixture_path, load_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 PATH = "/api/v1/midi/record-info"

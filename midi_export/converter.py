@@ -1,0 +1,507 @@
+"""Record -> Standard MIDI File in memory (pure: no network, no files, no printing).
+
+``convert(record)`` gives a ``Conversion``: the file's bytes (``to_bytes()``), the same file as
+a ``mido.MidiFile`` (``.midi``, built on first use), one file per instrument
+(``stem_bytes(track)``) and a ``ConversionReport`` of what was written and why.
+
+The file (type 1):
+
+- track 0, the conductor: track name (the task id, else "midi-export"), the tempo map's tempo
+  and time signature events, end of track;
+- then one track per instrument that has valid notes, in record order: track name (the
+  instrument's original name, UTF-8), a program change at tick 0 (the drum kit too, program
+  0), its notes, end of track.
+
+Notes: ticks come from each note's absolute time (see ``timing``); every note lasts at least
+one tick; velocity is ``round(v * 127)`` clamped to 1..127; note-offs are written as note_on
+with velocity 0 and come before note-ons at the same tick. Within a track, same-pitch notes
+(compared in ticks, after rounding, in order of start tick, then original order) never
+overlap: a note that starts while the previous one of its pitch still sounds cuts that one
+at its onset, and notes of one pitch starting on the same tick merge into one (the longer
+end, the louder velocity). The report counts both.
+
+Channels: the drum kit on channel 10 (index 9) and nothing else there; see
+``allocate_channels`` for the melodic instruments.
+
+The work is columnar, one instrument at a time: ticks for a whole column at once, integer
+sort keys, one pass over the few same-pitch conflicts, then ``smf`` encodes the events.
+The same record and options always give the same bytes. This module's top level imports
+only the standard library and the package (mido only when ``.midi`` is used).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress, islice
+from operator import gt
+from typing import TYPE_CHECKING, Any
+
+from . import smf
+from .errors import InvalidRecordError, UsageError
+from .gm import ProgramMatch, gm_program
+from .records import Instrument, Record
+from .timing import TempoChange, TempoMap
+
+if TYPE_CHECKING:
+    import mido
+
+__all__ = [
+    "DRUM_CHANNEL",
+    "MELODIC_CHANNELS",
+    "Conversion",
+    "ConversionReport",
+    "InstrumentReport",
+    "allocate_channels",
+    "convert",
+    "midi_velocity",
+]
+
+DRUM_CHANNEL = 9
+"""The channel index of the General MIDI drum kit (channel 10 as DAWs show it)."""
+
+MELODIC_CHANNELS: tuple[int, ...] = tuple(c for c in range(16) if c != DRUM_CHANNEL)
+"""The 15 channel indexes melodic instruments use, in the order they are handed out."""
+
+CONDUCTOR_NAME = "midi-export"
+"""The conductor track's name when the record has no task id."""
+
+_ON = smf.NOTE_ON_FLAG
+_SHIFT = smf.NOTE_TICK_SHIFT
+
+
+@dataclass(frozen=True)
+class InstrumentReport:
+    """What happened to one instrument of the record.
+
+    ``channel`` is 1..16 as DAWs show it (drums 10) and ``track`` the track's index in the
+    file; both are None when the instrument was not written (it had no valid notes).
+    ``notes_dropped`` and ``velocities_clamped`` come from reading the record, ``cut`` and
+    ``merged`` from the same-pitch rules; ``problems`` are the first reasons notes were
+    dropped.
+    """
+
+    name: str
+    program: int
+    program_name: str
+    source: str
+    is_drum: bool
+    channel: int | None
+    track: int | None
+    notes_written: int
+    notes_dropped: int
+    velocities_clamped: int
+    cut: int
+    merged: int
+    problems: tuple[str, ...]
+    written: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "name": self.name,
+            "program": self.program,
+            "program_name": self.program_name,
+            "source": self.source,
+            "is_drum": self.is_drum,
+            "channel": self.channel,
+            "track": self.track,
+            "notes_written": self.notes_written,
+            "notes_dropped": self.notes_dropped,
+            "velocities_clamped": self.velocities_clamped,
+            "cut": self.cut,
+            "merged": self.merged,
+            "problems": list(self.problems),
+            "written": self.written,
+        }
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    """What a conversion wrote.
+
+    ``bpm`` is the first tempo as written in the file (``60e6 / tempo_us``, which can differ
+    from the BPM asked for in the last decimals); ``duration_seconds`` is the time of the
+    latest note end in the file; ``instruments`` lists every instrument of the record in
+    record order, the skipped ones too (``written=False``).
+    """
+
+    task_id: str | None
+    bpm: float
+    ppq: int
+    tempo_us: int
+    duration_seconds: float
+    notes_written: int
+    instruments: tuple[InstrumentReport, ...]
+    warnings: tuple[str, ...]
+
+    @property
+    def tracks(self) -> int:
+        """How many tracks the file has, the conductor included."""
+        return 1 + sum(1 for ins in self.instruments if ins.written)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields (what ``fetch-mid --json`` prints)."""
+        return {
+            "task_id": self.task_id,
+            "bpm": self.bpm,
+            "ppq": self.ppq,
+            "tempo_us": self.tempo_us,
+            "duration_seconds": self.duration_seconds,
+            "notes_written": self.notes_written,
+            "tracks": self.tracks,
+            "instruments": [ins.to_dict() for ins in self.instruments],
+            "warnings": list(self.warnings),
+        }
+
+
+class Conversion:
+    """A converted record: the MIDI file in memory and its report.
+
+    Each track is encoded once, separately, so the whole file (``to_bytes``) and one file
+    per instrument (``stem_bytes``) cost only a join. ``midi`` gives the file as a
+    ``mido.MidiFile``.
+    """
+
+    __slots__ = ("_conductor", "_midi", "_tracks", "report", "tempo_map")
+
+    def __init__(
+        self,
+        report: ConversionReport,
+        tempo_map: TempoMap,
+        conductor: bytes,
+        tracks: Sequence[bytes],
+    ) -> None:
+        self.report = report
+        self.tempo_map = tempo_map
+        self._conductor = conductor
+        self._tracks = tuple(tracks)
+        self._midi: Any = None
+
+    @property
+    def track_count(self) -> int:
+        """How many tracks the file has, the conductor included."""
+        return 1 + len(self._tracks)
+
+    def to_bytes(self) -> bytes:
+        """The whole Standard MIDI File (type 1)."""
+        return smf.file_bytes(self.tempo_map.ppq, (self._conductor, *self._tracks))
+
+    def stem_bytes(self, track: int) -> bytes:
+        """A file with the conductor track and only track ``track`` (1 = the first instrument).
+
+        ``track`` is ``InstrumentReport.track``; the track keeps its channel and program.
+        """
+        if isinstance(track, bool) or not isinstance(track, int):
+            raise TypeError(f"track must be an int, not {type(track).__name__}")
+        if not 1 <= track <= len(self._tracks):
+            raise IndexError(
+                f"no instrument track {track}: the file has tracks 1..{len(self._tracks)}"
+            )
+        return smf.file_bytes(self.tempo_map.ppq, (self._conductor, self._tracks[track - 1]))
+
+    @property
+    def midi(self) -> mido.MidiFile:
+        """The file as a ``mido.MidiFile`` (text read as UTF-8).
+
+        Built lazily: the first access reads ``to_bytes()`` with mido (importing mido only
+        then) and keeps the object; later accesses return the same object. Changing it does
+        not change ``to_bytes()``.
+        """
+        if self._midi is None:
+            import mido
+
+            self._midi = mido.MidiFile(file=io.BytesIO(self.to_bytes()), charset="utf-8")
+        return self._midi
+
+    def __repr__(self) -> str:
+        return (
+            f"<Conversion task_id={self.report.task_id!r} tracks={self.track_count} "
+            f"notes={self.report.notes_written}>"
+        )
+
+
+def midi_velocity(velocity: float) -> int:
+    """MIDI velocity of a 0..1 velocity: ``round(v * 127)`` clamped to 1..127.
+
+    Never 0, which a note_on would turn into a note-off. Raises ``InvalidRecordError`` for a
+    value that is not a finite number.
+    """
+    try:
+        value = round(velocity * 127)
+    except (ValueError, OverflowError, TypeError) as exc:
+        raise InvalidRecordError(f"velocity {velocity!r} is not a finite number") from exc
+    return 1 if value < 1 else 127 if value > 127 else value
+
+
+class _VelocityCache(dict[float, int]):
+    """0..1 velocity -> MIDI velocity, computed once per distinct value (they are k/127)."""
+
+    def __missing__(self, velocity: float) -> int:
+        value = midi_velocity(velocity)
+        self[velocity] = value
+        return value
+
+
+def allocate_channels(
+    matches: Sequence[ProgramMatch], names: Sequence[str] | None = None
+) -> tuple[list[int], list[str]]:
+    """A channel index (0..15) for each instrument, and warnings.
+
+    - the drum kit gets channel index 9, and nothing else does;
+    - with at most 15 melodic instruments each gets a channel of its own, in order
+      (0..8, then 10..15);
+    - with more, instruments that share a program share a channel (programs in order of
+      first appearance), so up to 15 distinct programs still get a channel each;
+    - only when distinct programs outnumber the 15 channels are channels reused (program
+      groups take the channels round-robin), with a warning per reused channel naming the
+      instruments on it (``names``, else "instrument N" by position).
+    """
+    if names is None:
+        names = [f"instrument {i + 1}" for i in range(len(matches))]
+    labels = list(names)
+    if len(labels) != len(matches):
+        raise ValueError("names and matches must have the same length")
+    channels = [DRUM_CHANNEL] * len(matches)
+    melodic = [i for i, match in enumerate(matches) if not match.is_drum]
+    warnings: list[str] = []
+    if len(melodic) <= len(MELODIC_CHANNELS):
+        for slot, i in enumerate(melodic):
+            channels[i] = MELODIC_CHANNELS[slot]
+        return channels, warnings
+
+    groups: dict[int, list[int]] = {}  # program -> instrument indexes, first appearance order
+    for i in melodic:
+        groups.setdefault(matches[i].program, []).append(i)
+    on_channel: dict[int, list[int]] = {}
+    for slot, members in enumerate(groups.values()):
+        channel = MELODIC_CHANNELS[slot % len(MELODIC_CHANNELS)]
+        for i in members:
+            channels[i] = channel
+        on_channel.setdefault(channel, []).extend(members)
+    if len(groups) > len(MELODIC_CHANNELS):
+        for channel, members in on_channel.items():
+            programs = {matches[i].program for i in members}
+            if len(programs) < 2:
+                continue
+            who = ", ".join(
+                f"{labels[i]!r} (program {matches[i].program})" for i in sorted(members)
+            )
+            warnings.append(
+                f"channel {channel + 1} is shared by {who}: {len(groups)} distinct programs "
+                f"for {len(MELODIC_CHANNELS)} melodic channels, so a player may sound them "
+                "all with one program"
+            )
+    return channels, warnings
+
+
+def _note_events(
+    ins: Instrument, tempo_map: TempoMap, velocities: _VelocityCache
+) -> tuple[list[int], int, int]:
+    """One instrument's note events as sorted ``smf.note_key`` ints, and (cut, merged)."""
+    pitches = ins.pitches
+    if min(pitches) < 0 or max(pitches) > 127:
+        raise InvalidRecordError("a pitch is outside 0..127")
+    starts = tempo_map.to_ticks(ins.starts)
+    ends = tempo_map.to_ticks(ins.ends)
+    ends = [e if e > s else s + 1 for s, e in zip(starts, ends, strict=True)]  # >= 1 tick
+    conflicted = _conflicting_pitches(pitches, starts, ends)
+    vels = list(map(velocities.__getitem__, ins.velocities))
+    on = [s << _SHIFT | _ON | p << 7 | v for s, p, v in zip(starts, pitches, vels, strict=True)]
+    off = [e << _SHIFT | p << 7 for e, p in zip(ends, pitches, strict=True)]
+    cut = merged = 0
+    if conflicted:
+        cut, merged = _resolve_conflicts(conflicted, pitches, starts, ends, vels, on, off)
+    del starts, ends, vels
+    events = on
+    events += off
+    del off
+    events.sort()
+    if merged:
+        del events[: 2 * merged]  # merged-away notes were marked -1: they sort first
+    return events, cut, merged
+
+
+def _conflicting_pitches(pitches: list[int], starts: list[int], ends: list[int]) -> set[int]:
+    """The pitches on which some notes overlap (touching is fine), found with two sorts.
+
+    Sort the (pitch, start) and the (pitch, end) pairs separately, as ints. The notes of a
+    pitch never overlap exactly when every k-th end is at or before the (k+1)-th start:
+    then no more than one note of a pitch sounds at any tick. Where that fails, the pitch
+    of the (k+1)-th start is one with an overlap (or a same-tick pair).
+    """
+    if len(pitches) < 2:
+        return set()
+    shift = max(ends).bit_length()
+    by_start = [p << shift | s for p, s in zip(pitches, starts, strict=True)]
+    by_start.sort()
+    by_end = [p << shift | e for p, e in zip(pitches, ends, strict=True)]
+    by_end.sort()
+    where = compress(islice(by_start, 1, None), map(gt, by_end, islice(by_start, 1, None)))
+    return {key >> shift for key in where}
+
+
+def _resolve_conflicts(
+    conflicted: set[int],
+    pitches: list[int],
+    starts: list[int],
+    ends: list[int],
+    vels: list[int],
+    on: list[int],
+    off: list[int],
+) -> tuple[int, int]:
+    """Apply the cut and merge rules to the notes of the ``conflicted`` pitches.
+
+    Walks those notes by (pitch, start tick, original index), rewrites their keys in
+    ``on`` and ``off``, marks merged-away notes -1, and returns (cut, merged).
+    """
+    members = [i for i, p in enumerate(pitches) if p in conflicted]
+    shift = max(ends).bit_length()
+    keys = [pitches[i] << shift | starts[i] for i in members]
+    order = [members[j] for j in sorted(range(len(members)), key=keys.__getitem__)]
+    del members, keys
+    cut = merged = 0
+    keep = -1  # the note being kept, with its pitch, start, end and velocity
+    kp = ks = ke = kv = -1
+    for i in order:
+        p, s = pitches[i], starts[i]
+        if p == kp and s < ke:
+            if s == ks:  # same pitch, same tick: one note (the longer end, the louder)
+                merged += 1
+                ke = max(ke, ends[i])
+                kv = max(kv, vels[i])
+                on[i] = off[i] = -1
+                continue
+            cut += 1  # starts while the kept note sounds: cut that one here
+            ke = s
+        if keep >= 0:
+            on[keep] = ks << _SHIFT | _ON | kp << 7 | kv
+            off[keep] = ke << _SHIFT | kp << 7
+        keep, kp, ks, ke, kv = i, p, s, ends[i], vels[i]
+    if keep >= 0:
+        on[keep] = ks << _SHIFT | _ON | kp << 7 | kv
+        off[keep] = ke << _SHIFT | kp << 7
+    return cut, merged
+
+
+def _conductor_track(name: str, tempo_map: TempoMap) -> bytes:
+    track = smf.TrackWriter()
+    track.track_name(0, name)
+    for event in tempo_map.conductor_events():
+        if isinstance(event, TempoChange):
+            track.tempo(event.tick, event.tempo_us)
+        else:
+            track.time_signature(event.tick, event.numerator, event.denominator)
+    return track.end_of_track()
+
+
+def _check_strict(record: Record) -> None:
+    for index, ins in enumerate(record.instruments):
+        if ins.dropped:
+            first = ins.problems[0] if ins.problems else "no reason recorded"
+            raise InvalidRecordError(
+                f"instrument {ins.name!r} (instruments[{index}]) has {ins.dropped} invalid "
+                f"note(s); the first: {first}",
+                where=f"instruments[{index}]",
+            )
+
+
+def convert(
+    record: Record,
+    *,
+    bpm: float = 120.0,
+    ppq: int = 480,
+    programs: Mapping[str, int | str] | None = None,
+    strict: bool = False,
+    tempo_map: TempoMap | None = None,
+) -> Conversion:
+    """Convert a record to a General MIDI file in memory.
+
+    ``bpm`` and ``ppq`` make a constant tempo map (4/4); ``tempo_map`` replaces them with a
+    ready one (``bpm`` and ``ppq`` are then not used). ``programs`` maps instrument names
+    to a program (0..127, a GM name or "drums"), ahead of the General MIDI lookup.
+    ``strict`` raises ``InvalidRecordError`` when any instrument had invalid notes.
+
+    A pending, failed or empty record raises its typed error (``Record.raise_for_status``).
+    Bad options raise ``UsageError``.
+    """
+    if not isinstance(record, Record):
+        raise TypeError(f"convert() needs a Record (see parse_record), not {type(record).__name__}")
+    record.raise_for_status()
+    if strict:
+        _check_strict(record)
+    if tempo_map is None:
+        tempo_map = TempoMap.constant(bpm, ppq)
+    elif not isinstance(tempo_map, TempoMap):
+        raise UsageError(f"tempo_map must be a TempoMap, not {type(tempo_map).__name__}")
+
+    instruments = record.instruments
+    matches = [gm_program(ins.name, programs) for ins in instruments]
+    written = [i for i, ins in enumerate(instruments) if len(ins)]
+    channels, warnings = allocate_channels(
+        [matches[i] for i in written], [instruments[i].name for i in written]
+    )
+    channel_of = dict(zip(written, channels, strict=True))
+
+    velocities = _VelocityCache()
+    chunks: list[bytes] = []
+    reports: list[InstrumentReport] = []
+    last_tick = 0
+    for index, (ins, match) in enumerate(zip(instruments, matches, strict=True)):
+        channel = channel_of.get(index)
+        cut = merged = 0
+        if channel is not None:
+            try:
+                events, cut, merged = _note_events(ins, tempo_map, velocities)
+                track = smf.TrackWriter()
+                track.track_name(0, ins.name)
+                track.program_change(0, channel, match.program)
+                track.note_events(events, channel)
+                last_tick = max(last_tick, track.tick)
+                del events
+                chunks.append(track.end_of_track())
+            except InvalidRecordError as exc:
+                raise InvalidRecordError(
+                    f"instrument {ins.name!r} (instruments[{index}]): {exc}",
+                    where=f"instruments[{index}]",
+                ) from exc
+        if ins.dropped:
+            first = f" (first: {ins.problems[0]})" if ins.problems else ""
+            warnings.append(f"{ins.name!r}: {ins.dropped} invalid note(s) left out{first}")
+        if match.source == "fallback" and channel is not None:
+            warnings.append(
+                f"{ins.name!r} is not a General MIDI name: written as program 0 "
+                f"({match.gm_name})"
+            )
+        reports.append(
+            InstrumentReport(
+                name=ins.name,
+                program=match.program,
+                program_name=match.gm_name,
+                source=match.source,
+                is_drum=match.is_drum,
+                channel=None if channel is None else channel + 1,
+                track=len(chunks) if channel is not None else None,
+                notes_written=len(ins) - merged if channel is not None else 0,
+                notes_dropped=ins.dropped,
+                velocities_clamped=ins.clamped,
+                cut=cut,
+                merged=merged,
+                problems=ins.problems,
+                written=channel is not None,
+            )
+        )
+
+    report = ConversionReport(
+        task_id=record.task_id,
+        bpm=tempo_map.bpm,
+        ppq=tempo_map.ppq,
+        tempo_us=tempo_map.tempo_us,
+        duration_seconds=tempo_map.tick_to_seconds(last_tick),
+        notes_written=sum(r.notes_written for r in reports),
+        instruments=tuple(reports),
+        warnings=tuple(warnings),
+    )
+    conductor = _conductor_track(record.task_id or CONDUCTOR_NAME, tempo_map)
+    return Conversion(report, tempo_map, conductor, chunks)

@@ -1,0 +1,186 @@
+"""MIDI -> a ``.mid`` on disk, atomically: the only module of the package that writes files.
+
+``write_midi(midi, "song.mid")`` writes the bytes to a temporary file in the same folder,
+flushes them to disk, then puts the file in place in one step. Without ``overwrite`` that
+step never replaces an existing file (a hard link, which fails when the name exists; where
+the file system has no hard links, an existence check and a rename). Whatever goes wrong,
+the temporary file is removed: the target is either the complete new file or untouched.
+
+``midi`` may be a ``Conversion``, a ``mido.MidiFile`` or the file's bytes; ``target`` a path
+or a binary file object (``io.BytesIO``, ``sys.stdout.buffer``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import io
+import os
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, overload
+
+from .errors import OutputError, OutputExistsError
+
+if TYPE_CHECKING:
+    from .converter import Conversion
+
+__all__ = ["midi_to_bytes", "write_midi"]
+
+# errors of os.link meaning "this file system has no hard links" (not "the name exists")
+_NO_HARD_LINKS = frozenset(
+    code
+    for code in (
+        getattr(errno, "EPERM", None),
+        getattr(errno, "ENOTSUP", None),
+        getattr(errno, "EOPNOTSUPP", None),
+        getattr(errno, "ENOSYS", None),
+        getattr(errno, "EXDEV", None),
+        getattr(errno, "EMLINK", None),
+        getattr(errno, "EINVAL", None),
+    )
+    if code is not None
+)
+
+
+def midi_to_bytes(midi: Conversion | bytes | bytearray | memoryview | Any) -> bytes:
+    """The Standard MIDI File bytes of a ``Conversion``, a ``mido.MidiFile`` or bytes."""
+    if isinstance(midi, bytes):
+        return midi
+    if isinstance(midi, (bytearray, memoryview)):
+        return bytes(midi)
+    from .converter import Conversion
+
+    if isinstance(midi, Conversion):
+        return midi.to_bytes()
+    if type(midi).__module__.split(".")[0] == "mido":
+        import mido
+
+        if isinstance(midi, mido.MidiFile):
+            buffer = io.BytesIO()
+            midi.save(file=buffer)
+            return buffer.getvalue()
+    raise TypeError(
+        f"cannot write a {type(midi).__name__}: give a Conversion, a mido.MidiFile or bytes"
+    )
+
+
+@overload
+def write_midi(
+    midi: Conversion | bytes | Any, target: str | os.PathLike[str], *, overwrite: bool = False
+) -> Path: ...
+
+
+@overload
+def write_midi(
+    midi: Conversion | bytes | Any, target: IO[bytes], *, overwrite: bool = False
+) -> None: ...
+
+
+def write_midi(
+    midi: Conversion | bytes | Any,
+    target: str | os.PathLike[str] | IO[bytes],
+    *,
+    overwrite: bool = False,
+) -> Path | None:
+    """Write ``midi`` to ``target``: a path (returns it as a ``Path``) or a binary file object.
+
+    A path gets a complete new file or nothing: an existing file raises
+    ``OutputExistsError`` and is left as it was, unless ``overwrite``. The new file has the
+    usual permissions (``0o666`` less the umask). Any other failure (missing folder,
+    permission denied, the target is a folder, disk full) raises ``OutputError`` with a
+    one-line message, and leaves no temporary file behind. ``overwrite`` does not apply to
+    a file object, which is written as it is.
+    """
+    data = midi_to_bytes(midi)
+    if isinstance(target, (str, os.PathLike)):
+        path = Path(os.fspath(target))
+        _write_path(data, path, overwrite=overwrite)
+        return path
+    if isinstance(target, io.TextIOBase):
+        raise TypeError("target is a text stream: give a binary one (sys.stdout.buffer, 'wb')")
+    if not callable(getattr(target, "write", None)):
+        raise TypeError(
+            f"target must be a path or a binary file object, not {type(target).__name__}"
+        )
+    try:
+        target.write(data)
+        flush = getattr(target, "flush", None)
+        if callable(flush):
+            flush()
+    except OSError as exc:
+        raise OutputError(f"cannot write the MIDI file: {_reason(exc)}") from exc
+    return None
+
+
+def _reason(exc: OSError) -> str:
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+def _exists(path: Path) -> OutputExistsError:
+    return OutputExistsError(
+        f"{path} already exists (use --force, or overwrite=True, to replace it)"
+    )
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where /proc allows (thread-safe)."""
+    try:
+        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass  # no /proc (macOS, some containers): fall back to setting and restoring it
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _write_path(data: bytes, path: Path, *, overwrite: bool) -> None:
+    folder = path.parent
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    if not overwrite and os.path.lexists(path):
+        raise _exists(path)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"cannot write {path}: folder {folder} {what}")
+    import tempfile  # here: only writing a file needs it (it imports random, shutil...)
+
+    try:
+        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OutputError(f"cannot write in {folder}: {_reason(exc)}") from exc
+    try:
+        try:
+            with os.fdopen(fd, "wb") as temp:
+                temp.write(data)
+                temp.flush()
+                os.fsync(temp.fileno())
+                os.fchmod(temp.fileno(), 0o666 & ~_umask())
+            _put_in_place(temp_name, path, overwrite=overwrite)
+        except OutputError:
+            raise
+        except OSError as exc:
+            raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
+    finally:
+        with contextlib.suppress(FileNotFoundError):  # gone: it was renamed into place
+            os.unlink(temp_name)
+
+
+def _put_in_place(temp_name: str, path: Path, *, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(temp_name, path)
+        return
+    try:
+        os.link(temp_name, path)  # fails if the name exists: never clobbers
+        return
+    except FileExistsError as exc:
+        raise _exists(path) from exc
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+    # No hard links here: check, then rename (a file appearing in between is the only race).
+    if os.path.lexists(path):
+        raise _exists(path)
+    os.replace(temp_name, path)

@@ -1,0 +1,86 @@
+"""The public surface: what `import midi_export` offers, and that it costs nothing up front."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import midi_export
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    assert midi_export.__all__ == sorted(midi_export.__all__)
+    for name in midi_export.__all__:
+        assert getattr(midi_export, name) is not None
+
+
+def test_unknown_names_raise_attribute_error() -> None:
+    try:
+        midi_export.no_such_thing  # noqa: B018
+    except AttributeError as exc:
+        assert "no_such_thing" in str(exc)
+    else:
+        raise AssertionError("expected AttributeError")
+
+
+def test_version_matches_the_installed_metadata() -> None:
+    from importlib.metadata import version
+
+    assert midi_export.__version__ == version("midi-export")
+
+
+def test_errors_carry_their_exit_codes() -> None:
+    from midi_export import errors
+
+    expected = {
+        "UsageError": 2,
+        "AuthenticationError": 3,
+        "AccountError": 3,
+        "TaskFailedError": 4,
+        "TaskNotFoundError": 4,
+        "EmptyMidiDataError": 4,
+        "TaskPendingError": 5,
+        "ServiceError": 6,
+        "RateLimitedError": 6,
+        "InvalidRecordError": 7,
+        "InvalidResponseError": 7,
+        "OutputError": 8,
+        "OutputExistsError": 8,
+    }
+    for name, code in expected.items():
+        cls = getattr(errors, name)
+        assert issubclass(cls, errors.MidiExportError)
+        assert cls.exit_code == code
+    assert issubclass(errors.InvalidRecordError, ValueError)
+    assert issubclass(errors.OutputExistsError, FileExistsError)
+    assert issubclass(errors.ServiceError, ConnectionError)
+
+
+def test_import_is_light() -> None:
+    """`import midi_export` (and the CLI module) load none of the heavy dependencies."""
+    code = (
+        "import sys, midi_export, midi_export.cli; "
+        "heavy = ['requests', 'mido', 'numpy', 'pretty_midi', 'msgspec', 'urllib3']; "
+        "print([m for m in heavy if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_offline_conversion_loads_neither_requests_nor_mido(tmp_path: Path) -> None:
+    from conftest import fixture_path
+
+    args = ["--from-json", str(fixture_path("demo-song")), "-o", str(tmp_path / "x.mid"), "-q"]
+    code = (
+        "import sys\n"
+        "from midi_export.cli import main\n"
+        "try:\n"
+        f"    main({args!r})\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "print([m for m in ['requests', 'mido', 'numpy', 'pretty_midi'] if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert (tmp_path / "x.mid").read_bytes()[:4] == b"MThd"

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck bench bench-smoke smoke-install midicsv clean
+.PHONY: help install demo test unit lint typecheck bench tempo-eval smoke-install midicsv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -16,14 +16,19 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# some machines set PYTHONDONTWRITEBYTECODE; compile once so start-up never recompiles
+	$(BIN)/python -m compileall -q midi_export
 	@touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install midi-export with its dev tools
 
-demo: $(STAMP) ## convert the bundled record into demo-out/demo-song.mid (no network, no key)
+demo: $(STAMP) ## convert the bundled record into demo-out/demo-song.mid, then fetch it from a local stand-in (no network, no key)
 	@mkdir -p demo-out
-	$(BIN)/fetch-mid --from-json fixtures/demo-song.json -o demo-out/ --force
+	$(BIN)/fetch-mid --from-json fixtures/demo-song.json -o demo-out/ --force --bpm 96
 	@echo "demo: wrote $(CURDIR)/demo-out/demo-song.mid"
+	@echo
+	@bash scripts/demo-online.sh $(BIN) demo-out
+	@echo "demo: wrote $(CURDIR)/demo-out/online/demo-song.mid (and the raw record beside it)"
 
 midicsv: ## install Debian's midicsv (an independent reader used by the tests) when possible
 	@command -v midicsv >/dev/null 2>&1 || { \
@@ -32,7 +37,7 @@ midicsv: ## install Debian's midicsv (an independent reader used by the tests) w
 	  && echo "installed midicsv" || echo "midicsv not available: its checks will be skipped"; }
 
 lint: $(STAMP) ## ruff
-	$(BIN)/ruff check midi_export tests benchmarks
+	$(BIN)/ruff check midi_export tests benchmarks evaluation scripts
 
 typecheck: $(STAMP) ## mypy --strict on the package
 	$(BIN)/mypy
@@ -49,6 +54,9 @@ test: $(STAMP) midicsv lint typecheck smoke-install unit ## everything CI runs: 
 bench: $(STAMP) ## the speed and memory benchmark (slow; writes benchmarks/results/)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench.py
+
+tempo-eval: $(STAMP) ## score --bpm auto against pretty_midi on the evaluation set
+	$(BIN)/python evaluation/score.py
 
 clean: ## remove the environment and generated files
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -378,16 +378,10 @@ def _usage(message: str) -> Exception:
 
 def report_exception(exc: BaseException, console: Console, options: dict[str, Any]) -> int:
     """One line for the user and the exit code; a traceback only for bugs with --verbose."""
-    from .errors import MidiExportError, OutputExistsError
+    from .errors import MidiExportError
 
-    if isinstance(exc, OutputExistsError):
-        where = exc.path if exc.path is not None else "the output file"
-        console.error(f"{where} already exists (use --force to replace it)")
-        if options.get("as_json"):
-            emit_json({"ok": False, "error": error_facts(exc)})
-        return int(exc.exit_code)
     if isinstance(exc, MidiExportError):
-        console.error(str(exc))
+        console.error(error_message(exc))
         if options.get("as_json"):
             emit_json({"ok": False, "error": error_facts(exc)})
         return int(exc.exit_code)
@@ -399,8 +393,17 @@ def report_exception(exc: BaseException, console: Console, options: dict[str, An
     return 1
 
 
+def error_message(exc: BaseException) -> str:
+    """What the user reads: the library's message, in the CLI's own words where they differ."""
+    from .errors import OutputExistsError
+
+    if isinstance(exc, OutputExistsError) and exc.path is not None:
+        return f"{exc.path} already exists (use --force to replace it)"
+    return str(exc)
+
+
 def error_facts(exc: MidiExportError) -> dict[str, Any]:
-    facts: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    facts: dict[str, Any] = {"type": type(exc).__name__, "message": error_message(exc)}
     facts["exit_code"] = int(exc.exit_code)
     for name in ("status", "code", "server_message", "attempts", "task_id", "error_code",
                  "error_message", "where", "elapsed"):
@@ -540,7 +543,7 @@ class Progress:
                     self.console.info(line)
             else:
                 who = f"{outcome.task_id}: " if self.total > 1 else ""
-                self.console.error(f"{who}{outcome.error}")
+                self.console.error(f"{who}{error_message(outcome.error)}")
             if self.total > 1:
                 self.console.info(f"[{self.done}/{self.total} done]")
 

@@ -55,8 +55,9 @@ bench: $(STAMP) ## the speed and memory benchmark (slow; writes benchmarks/resul
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench.py
 
-tempo-eval: $(STAMP) ## score --bpm auto against pretty_midi on the evaluation set
-	$(BIN)/python evaluation/score.py
+tempo-eval: $(STAMP) ## score --bpm auto against pretty_midi's estimate_tempo on the evaluation set
+	bash evaluation/get_real_midi.sh
+	$(BIN)/python evaluation/score.py --regenerate
 
 clean: ## remove the environment and generated files
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

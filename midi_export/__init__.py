@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .export import ExportResult, export_task
     from .fetcher import Client, FetchResult
     from .gm import ProgramMatch, gm_program
+    from .pm import to_pretty_midi
     from .records import Instrument, Note, Record, RecordStatus, parse_record
     from .timing import TempoMap
     from .writer import midi_to_bytes, write_midi
@@ -81,6 +82,7 @@ _HOMES: dict[str, str] = {
     "gm_program": "gm",
     "midi_to_bytes": "writer",
     "parse_record": "records",
+    "to_pretty_midi": "pm",
     "write_midi": "writer",
 }
 
@@ -119,6 +121,7 @@ __all__ = [
     "gm_program",
     "midi_to_bytes",
     "parse_record",
+    "to_pretty_midi",
     "write_midi",
 ]
 

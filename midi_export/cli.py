@@ -37,6 +37,9 @@ Examples:
   fetch-mid --from-json record.json       convert a saved record, no key or network needed
   fetch-mid --from-json - -o - < r.json > song.mid
   fetch-mid --from-json r.json --bpm 97 --program "Vocals=Flute" --json
+  fetch-mid 5c79be8e --bpm auto           tempo and bar lines from the music itself
+  fetch-mid 5c79be8e --bpm auto --quantize 1/16 --quantize-strength 0.5
+  fetch-mid 5c79be8e --split -o stems/    also one file per instrument, for a DAW
 
 \b
 Exit codes: 0 ok, 1 bug, 2 usage, 3 authentication, 4 task unusable (failed, not found
@@ -119,14 +122,45 @@ def format_bpm(bpm: float) -> str:
     return f"{bpm:.3f}".rstrip("0").rstrip(".")
 
 
-def summary_lines(report: ConversionReport, written_to: str, *, verbose: bool) -> list[str]:
-    """The short human summary of one conversion."""
+def format_tempo(report: ConversionReport) -> str:
+    """``96 BPM (auto from drums, confidence 0.91, downbeat at 0.625 s)``, or ``120 BPM``."""
+    tempo = report.tempo
+    text = f"{format_bpm(tempo.bpm)} BPM"
+    if tempo.mode != "auto":
+        return text
+    if tempo.fell_back:
+        return f"{text} (auto fell back: confidence {tempo.confidence or 0.0:.2f})"
+    return (
+        f"{text} (auto from {tempo.source}, confidence {tempo.confidence or 0.0:.2f}, "
+        f"downbeat at {tempo.first_downbeat:.3f} s)"
+    )
+
+
+def summary_lines(
+    report: ConversionReport,
+    written_to: str,
+    *,
+    verbose: bool,
+    stems: Sequence[Path | str] = (),
+) -> list[str]:
+    """The short human summary of one conversion (and the stem files written with it)."""
     written = [ins for ins in report.instruments if ins.written]
     lines = [
         f"{written_to}: {len(written)} instrument{'s' * (len(written) != 1)}, "
-        f"{plural(report.notes_written, 'note')}, {format_bpm(report.bpm)} BPM, ppq {report.ppq}, "
+        f"{plural(report.notes_written, 'note')}, {format_tempo(report)}, ppq {report.ppq}, "
         f"{format_seconds(report.duration_seconds)} long"
     ]
+    quantize = report.quantize
+    if quantize is not None:
+        moved = f"{plural(quantize.notes_moved, 'note')} moved"
+        if quantize.notes_moved:
+            moved += (
+                f", the largest onset move {plural(quantize.max_move_ticks, 'tick')} "
+                f"({quantize.max_move_ms:.1f} ms)"
+            )
+        lines.append(
+            f"  quantized to {quantize.grid} at strength {quantize.strength:g}: {moved}"
+        )
     name_width = min(28, max((len(ins.name) for ins in report.instruments), default=4))
     for ins in report.instruments:
         if not ins.written:
@@ -144,6 +178,8 @@ def summary_lines(report: ConversionReport, written_to: str, *, verbose: bool) -
             extras.append(f"{ins.cut} cut")
         if ins.merged:
             extras.append(f"{ins.merged} merged")
+        if ins.notes_moved:
+            extras.append(f"{ins.notes_moved} moved")
         tail = f"  ({', '.join(extras)})" if extras else ""
         lines.append(
             f"  ch{ins.channel:>2}  {ins.name[:name_width]:<{name_width}}  "
@@ -151,24 +187,42 @@ def summary_lines(report: ConversionReport, written_to: str, *, verbose: bool) -
         )
         if verbose:
             lines.extend(f"        {problem}" for problem in ins.problems)
+    lines.extend(f"  stem  {path}" for path in stems)
     return lines
 
 
 # --------------------------------------------------------------------------- options
 
 
-def parse_bpm(value: str) -> float:
+def parse_bpm(value: str) -> float | str:
+    """A BPM from 4 to 1000, or ``"auto"``."""
+    if value.strip().lower() == "auto":
+        return "auto"
     try:
         bpm = float(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r} is not a number (example: --bpm 97.5)") from None
+        raise click.BadParameter(
+            f"{value!r} is neither a number nor 'auto' (examples: --bpm 97.5, --bpm auto)"
+        ) from None
     if not 4.0 <= bpm <= 1000.0:
         raise click.BadParameter(f"{value} is outside 4..1000")
     return bpm
 
 
-def _bpm_callback(ctx: click.Context, param: click.Parameter, value: str) -> float:
+def _bpm_callback(ctx: click.Context, param: click.Parameter, value: str) -> float | str:
     return parse_bpm(value)
+
+
+def _quantize_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    from .errors import UsageError
+    from .quantize import parse_grid
+
+    if value is None:
+        return None
+    try:
+        return parse_grid(value).name
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
 
 
 def _programs_callback(
@@ -250,10 +304,31 @@ def resolve_output(output: str | None, stem: str, *, several: bool) -> Path | No
 @click.option(
     "--bpm",
     default="120",
-    metavar="BPM",
+    metavar="BPM|auto",
     show_default=True,
     callback=_bpm_callback,
-    help="Tempo written to the file; notes keep their times in seconds whatever it is.",
+    help="Tempo written to the file; notes keep their times in seconds whatever it is. "
+    "'auto' finds the tempo and the downbeats in the notes, so the file's beats and bars "
+    "follow the music (120 when the estimate is too uncertain, with a warning).",
+)
+@click.option(
+    "--quantize",
+    metavar="GRID",
+    callback=_quantize_callback,
+    help="Move note starts and ends onto this grid of the written tempo map: 1/4, 1/8, "
+    "1/16, 1/32, or triplets 1/8t, 1/16t. Off by default.",
+)
+@click.option(
+    "--quantize-strength",
+    type=click.FloatRange(0.0, 1.0),
+    metavar="0..1",
+    help="How far notes move toward the grid: 1 (the default) onto it, 0.5 halfway.",
+)
+@click.option(
+    "--split",
+    is_flag=True,
+    help="Also write one file per instrument beside it, <stem>-<NN>-<instrument>.mid "
+    "(5c79be8e-01-drums.mid), each with the same tempo map.",
 )
 @click.option(
     "--ppq",
@@ -354,6 +429,7 @@ def cli(task_ids: tuple[str, ...], **options: Any) -> None:
     """
     console = Console(quiet=options["quiet"], verbose=options["verbose"])
     try:
+        check_combinations(options)
         if options["from_json"] is not None:
             if task_ids:
                 raise _usage("give either TASK_IDs or --from-json, not both")
@@ -368,6 +444,14 @@ def cli(task_ids: tuple[str, ...], **options: Any) -> None:
     except Exception as exc:
         code = report_exception(exc, console, options)
     sys.exit(code)
+
+
+def check_combinations(options: dict[str, Any]) -> None:
+    """Usage errors that no single option can tell."""
+    if options["quantize_strength"] is not None and options["quantize"] is None:
+        raise _usage("--quantize-strength needs --quantize GRID")
+    if options["split"] and options["output"] == "-":
+        raise _usage("--split writes files: it cannot go with -o - (standard output)")
 
 
 def _usage(message: str) -> Exception:
@@ -420,11 +504,15 @@ def emit_json(obj: dict[str, Any]) -> None:
 
 
 def convert_options(options: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of ``convert`` (and ``export_task``) the options ask for."""
+    strength = options.get("quantize_strength")
     return {
         "bpm": options["bpm"],
         "ppq": options["ppq"],
         "programs": options["programs"] or None,
         "strict": options["strict"],
+        "quantize": options.get("quantize"),
+        "quantize_strength": 1.0 if strength is None else strength,
     }
 
 
@@ -440,20 +528,31 @@ def read_input(source: str) -> bytes:
 
 
 def deliver(
-    conversion: Conversion, target: Path | None, *, overwrite: bool
-) -> str:
-    """Write one conversion to a file or stdout; returns what to call it in messages."""
+    conversion: Conversion, target: Path | None, *, overwrite: bool, split: bool = False
+) -> tuple[str, list[Path]]:
+    """Write one conversion to a file or stdout (and with ``split`` its stems beside the
+    file); returns what to call the file in messages, and the stem files."""
+    from .export import write_conversion
     from .writer import write_midi
 
     if target is None:
         write_midi(conversion, sys.stdout.buffer)
         sys.stdout.buffer.flush()
-        return "<stdout>"
-    return str(write_midi(conversion, target, overwrite=overwrite))
+        return "<stdout>", []
+    path, stems = write_conversion(conversion, target, overwrite=overwrite, split=split)
+    return str(path), list(stems)
 
 
-def result_facts(record: Record, report: ConversionReport, written_to: str) -> dict[str, Any]:
-    return {"ok": True, "task_id": record.task_id, "output": written_to, "report": report.to_dict()}
+def result_facts(
+    record: Record, report: ConversionReport, written_to: str, stems: Sequence[Path] = ()
+) -> dict[str, Any]:
+    return {
+        "ok": True,
+        "task_id": record.task_id,
+        "output": written_to,
+        "stems": [str(path) for path in stems],
+        "report": report.to_dict(),
+    }
 
 
 def run_offline(options: dict[str, Any], console: Console) -> int:
@@ -469,15 +568,19 @@ def run_offline(options: dict[str, Any], console: Console) -> int:
     ) or "midi-export"
     target = resolve_output(options["output"], stem, several=False)
     conversion = convert(record, **convert_options(options))
-    written_to = deliver(conversion, target, overwrite=options["force"])
-    show_result(console, conversion.report, written_to)
+    written_to, stems = deliver(
+        conversion, target, overwrite=options["force"], split=options["split"]
+    )
+    show_result(console, conversion.report, written_to, stems)
     if options["as_json"]:
-        emit_json(result_facts(record, conversion.report, written_to))
+        emit_json(result_facts(record, conversion.report, written_to, stems))
     return 0
 
 
-def show_result(console: Console, report: ConversionReport, written_to: str) -> None:
-    for line in summary_lines(report, written_to, verbose=console.verbose):
+def show_result(
+    console: Console, report: ConversionReport, written_to: str, stems: Sequence[Path] = ()
+) -> None:
+    for line in summary_lines(report, written_to, verbose=console.verbose, stems=stems):
         console.info(line)
     for warning in report.warnings:
         console.warn(warning)
@@ -635,6 +738,7 @@ def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: P
             on_poll=progress.on_poll(task_id),
             overwrite=options["force"],
             save_json=options["save_json"],
+            split=options["split"],
             **convert_options(options),
         )
         outcome = Outcome(task_id, result=result)
@@ -647,7 +751,12 @@ def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: P
     lines: list[str] = []
     if outcome.result is not None:
         where = str(outcome.result.midi_path) if outcome.result.midi_path else "<stdout>"
-        lines = summary_lines(outcome.result.report, where, verbose=progress.console.verbose)
+        lines = summary_lines(
+            outcome.result.report,
+            where,
+            verbose=progress.console.verbose,
+            stems=outcome.result.stem_paths,
+        )
         lines += [f"warning: {one_line(w)}" for w in outcome.result.report.warnings]
         if outcome.result.json_path is not None:
             lines.append(f"  raw record saved to {outcome.result.json_path}")
@@ -689,6 +798,7 @@ def outcome_facts(outcome: Outcome) -> dict[str, Any]:
             "task_id": outcome.task_id,
             "output": str(result.midi_path) if result.midi_path else "<stdout>",
             "saved_json": str(result.json_path) if result.json_path else None,
+            "stems": [str(path) for path in result.stem_paths],
             "report": result.report.to_dict(),
         }
     error = outcome.error

@@ -10,6 +10,12 @@
 The steps stay separate underneath (``fetcher`` -> ``converter`` -> ``writer``); this module
 only strings them together and decides the file names. A task id is data, never a path:
 ``safe_file_stem`` turns it into a plain file name that cannot leave the output folder.
+
+With ``split=True`` each instrument also gets a file of its own beside the song,
+``<stem>-<NN>-<instrument-slug>.mid`` (``5c79be8e-01-drums.mid``): NN is the instrument's
+track number in the song (2 digits at least), the slug its name in lowercase ASCII letters,
+digits and dashes (``instrument_slug``). Each stem has the song's conductor track (the
+same tempo map) and the one instrument track, with its channel and program.
 """
 
 from __future__ import annotations
@@ -18,18 +24,28 @@ import dataclasses
 import hashlib
 import os
 import re
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from .errors import OutputError, OutputExistsError, UsageError
 
 if TYPE_CHECKING:
-    from .converter import ConversionReport
+    from .converter import Conversion, ConversionReport
     from .fetcher import Client, PollCallback
 
-__all__ = ["ExportResult", "export_task", "safe_file_stem"]
+__all__ = [
+    "ExportResult",
+    "export_task",
+    "instrument_slug",
+    "safe_file_stem",
+    "stem_paths",
+    "write_conversion",
+]
 
 MAX_STEM_CHARS = 100
+MAX_SLUG_CHARS = 40
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL"}
@@ -46,6 +62,7 @@ class ExportResult:
     midi_path: Path | None  # None when the MIDI went to a stream (``-o -``)
     json_path: Path | None
     report: ConversionReport
+    stem_paths: tuple[Path, ...] = ()  # one file per instrument, with ``split=True``
 
 
 def safe_file_stem(task_id: str) -> str:
@@ -67,6 +84,59 @@ def safe_file_stem(task_id: str) -> str:
     return stem
 
 
+def instrument_slug(name: str, fallback: str = "track") -> str:
+    """An instrument name for a file name: lowercase ASCII letters and digits, runs of
+    anything else as one ``-``, accents dropped, at most 40 characters, never empty.
+
+    ``instrument_slug("Electric Bass (finger)") == "electric-bass-finger"``;
+    ``instrument_slug("Guitarra Eléctrica") == "guitarra-electrica"``; a name with nothing
+    usable left (``"ベース"``) gives ``fallback``'s slug, else ``"track"``.
+    """
+    for text in (name, fallback, "track"):
+        ascii_text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+        slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")
+        slug = slug[:MAX_SLUG_CHARS].rstrip("-")
+        if slug:
+            return slug
+    return "track"  # pragma: no cover  (the loop always returns)
+
+
+def stem_paths(path: str | os.PathLike[str], report: ConversionReport) -> list[tuple[int, Path]]:
+    """``(track, path)`` of each written instrument's stem file beside the song at ``path``:
+    ``<song stem>-<NN>-<instrument slug>.mid`` in the same folder."""
+    song = Path(os.fspath(path))
+    out: list[tuple[int, Path]] = []
+    for ins in report.instruments:
+        if ins.track is None:
+            continue
+        slug = instrument_slug(ins.name, ins.program_name)
+        out.append((ins.track, song.with_name(f"{song.stem}-{ins.track:02d}-{slug}.mid")))
+    return out
+
+
+def write_conversion(
+    conversion: Conversion,
+    path: str | os.PathLike[str],
+    *,
+    overwrite: bool = False,
+    split: bool = False,
+) -> tuple[Path, tuple[Path, ...]]:
+    """Write the song to ``path`` (and with ``split`` its stems beside it); returns the song's
+    path and the stems' paths.
+
+    All the files are checked before any is written: without ``overwrite`` one that exists
+    raises ``OutputExistsError`` and nothing is written (``writer.write_files``).
+    """
+    from .writer import write_files
+
+    song = Path(os.fspath(path))
+    stems = stem_paths(song, conversion.report) if split else []
+    files: list[tuple[Any, Path]] = [(conversion, song)]
+    files += [(conversion.stem_bytes(track), stem) for track, stem in stems]
+    written = write_files(files, overwrite=overwrite)
+    return written[0], tuple(written[1:])
+
+
 def export_task(
     task_id: str,
     output: str | os.PathLike[str] | BinaryIO,
@@ -78,6 +148,7 @@ def export_task(
     on_poll: PollCallback | None = None,
     overwrite: bool = False,
     save_json: str | os.PathLike[str] | None = None,
+    split: bool = False,
     **convert_options: Any,
 ) -> ExportResult:
     """Fetch a task's record, convert it and write the ``.mid`` (and the raw record).
@@ -91,11 +162,14 @@ def export_task(
     receives the response body exactly as the API sent it, which ``parse_record`` (and
     ``fetch-mid --from-json``) read back into the same record; it is written as soon as a
     usable record arrives, before converting, so a failed conversion still keeps it.
-    ``convert_options`` go to ``midi_export.converter.convert``.
+    ``convert_options`` go to ``midi_export.converter.convert`` (``bpm="auto"``,
+    ``quantize="1/16"``...). With ``split`` (a path ``output`` only) each instrument also
+    gets its own file beside the song (``stem_paths``), listed in ``stem_paths``.
 
     Existing files are refused (``OutputExistsError``) before anything is fetched, unless
-    ``overwrite``; every file is written atomically. Raises the typed errors of the fetcher,
-    the converter and the writer.
+    ``overwrite``; the stems' names depend on the record, so they are checked once it has
+    arrived, with the other files, before any file is written. Every file is written
+    atomically. Raises the typed errors of the fetcher, the converter and the writer.
     """
     from .converter import convert
     from .writer import write_midi
@@ -107,6 +181,8 @@ def export_task(
         midi_path = _target(output, stem, ".mid")
     else:
         stream = output
+        if split:
+            raise UsageError("split writes files: give a path or folder, not a stream")
     json_path = None if save_json is None else _target(save_json, stem, ".json")
     if json_path is not None and midi_path is not None and _same_file(json_path, midi_path):
         raise UsageError(f"the MIDI file and the saved record would both be {midi_path}")
@@ -126,18 +202,38 @@ def export_task(
         result = client.get_result(task_id)
         result.record.raise_for_status()
 
-    # The raw record is saved before converting, so a conversion that fails (strict mode,
-    # a bad option) still leaves the user the record, which the API drops after 14 days.
+    # A conversion that fails (strict mode, a bad option) still leaves the user the raw
+    # record, which the API drops after 14 days.
+    try:
+        conversion = convert(result.record, **convert_options)
+    except Exception:
+        if json_path is not None:
+            _write_bytes(result.body, json_path, overwrite=overwrite)
+        raise
+    stems = [] if midi_path is None or not split else stem_paths(midi_path, conversion.report)
+    if not overwrite:  # every target again, the stems too, before writing any
+        for path in (midi_path, json_path, *(p for _, p in stems)):
+            if path is not None and path.exists():
+                raise OutputExistsError(
+                    f"{path} already exists (use --force, or overwrite=True, to replace it)",
+                    path=str(path),
+                )
     if json_path is not None:
         _write_bytes(result.body, json_path, overwrite=overwrite)
-    conversion = convert(result.record, **convert_options)
+    stem_files: tuple[Path, ...] = ()
     if stream is not None:
         write_midi(conversion, stream)
     else:
         assert midi_path is not None
-        midi_path = write_midi(conversion, midi_path, overwrite=overwrite)
+        midi_path, stem_files = write_conversion(
+            conversion, midi_path, overwrite=overwrite, split=split
+        )
     return ExportResult(
-        task_id=task_id, midi_path=midi_path, json_path=json_path, report=conversion.report
+        task_id=task_id,
+        midi_path=midi_path,
+        json_path=json_path,
+        report=conversion.report,
+        stem_paths=stem_files,
     )
 
 

@@ -21,7 +21,8 @@ With several tempo segments the time of each segment's first tick is computed ex
 integers) from the segments before it, and an event in segment ``i`` gets
 ``tick_i + round((seconds - seconds_i) * ppq * 1e6 / tempo_i)``.
 
-This module imports only the standard library.
+This module imports only the standard library (``TempoMap.from_estimate`` imports ``tempo``
+when it is called).
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from numbers import Real
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import InvalidRecordError, UsageError
+
+if TYPE_CHECKING:
+    from .tempo import TempoEstimate
 
 __all__ = [
     "MAX_PPQ",
@@ -172,6 +176,24 @@ class TempoMap:
         """One tempo for the whole file: ``bpm`` as the nearest whole-microsecond tempo."""
         numerator, denominator = time_signature
         return cls(ppq, ((0, tempo_from_bpm(bpm)),), ((0, numerator, denominator),))
+
+    @classmethod
+    def from_estimate(cls, estimate: TempoEstimate, ppq: int = 480) -> TempoMap:
+        """The map of a tempo estimate: its grid on the beats, a bar line on each downbeat.
+
+        Built by ``tempo.tempo_map_for`` (a lead-in segment before the first downbeat when
+        that is not at 0 s). Every note keeps its time in seconds through the map.
+        """
+        from .tempo import tempo_map_for
+
+        _check_int(ppq, "ppq (ticks per quarter note)", 1, MAX_PPQ)
+        tempos, signatures = tempo_map_for(estimate, ppq)
+        return cls(ppq, tuple(tempos), tuple(signatures))
+
+    @property
+    def main_tempo_us(self) -> int:
+        """The tempo from the last tempo change on (after a lead-in: the music's tempo)."""
+        return self.tempos[-1][1]
 
     @property
     def tempo_us(self) -> int:

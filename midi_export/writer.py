@@ -8,6 +8,9 @@ the temporary file is removed: the target is either the complete new file or unt
 
 ``midi`` may be a ``Conversion``, a ``mido.MidiFile`` or the file's bytes; ``target`` a path
 or a binary file object (``io.BytesIO``, ``sys.stdout.buffer``).
+
+``write_files`` writes several files (a song and its stems) as one step: every target is
+checked before any is written, and a failure part-way removes the files it had written.
 """
 
 from __future__ import annotations
@@ -16,15 +19,16 @@ import contextlib
 import errno
 import io
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, overload
 
-from .errors import OutputError, OutputExistsError
+from .errors import OutputError, OutputExistsError, UsageError
 
 if TYPE_CHECKING:
     from .converter import Conversion
 
-__all__ = ["midi_to_bytes", "write_midi"]
+__all__ = ["midi_to_bytes", "write_files", "write_midi"]
 
 # errors of os.link meaning "this file system has no hard links" (not "the name exists")
 _NO_HARD_LINKS = frozenset(
@@ -112,13 +116,53 @@ def write_midi(
     return None
 
 
+def write_files(
+    files: Sequence[tuple[Conversion | bytes | Any, str | os.PathLike[str]]],
+    *,
+    overwrite: bool = False,
+) -> list[Path]:
+    """Write several ``(midi, path)`` files as one step; returns the paths.
+
+    Every file is written atomically as by ``write_midi``. Without ``overwrite``, every
+    target is checked first: when any exists, ``OutputExistsError`` names it and nothing is
+    written. If a write still fails part-way (a file appearing meanwhile, a full disk), the
+    files this call had already created are removed again, so the set is complete or absent
+    (with ``overwrite`` the files it replaced cannot be restored; they are left new).
+    The same path twice raises ``UsageError``.
+    """
+    items = [(midi_to_bytes(midi), Path(os.fspath(target))) for midi, target in files]
+    seen: set[str] = set()
+    for _, path in items:
+        key = os.path.normcase(os.path.abspath(path))
+        if key in seen:
+            raise UsageError(f"{path} would be written twice")
+        seen.add(key)
+    if not overwrite:
+        for _, path in items:
+            if os.path.lexists(path):
+                raise _exists(path)
+    created: list[Path] = []
+    try:
+        for data, path in items:
+            _write_path(data, path, overwrite=overwrite)
+            created.append(path)
+    except BaseException:
+        if not overwrite:
+            for path in created:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        raise
+    return [path for _, path in items]
+
+
 def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc) or type(exc).__name__
 
 
 def _exists(path: Path) -> OutputExistsError:
     return OutputExistsError(
-        f"{path} already exists (use --force, or overwrite=True, to replace it)"
+        f"{path} already exists (use --force, or overwrite=True, to replace it)",
+        path=str(path),
     )
 
 

@@ -125,12 +125,14 @@ def test_the_report_is_json_ready() -> None:
     facts = conversion.report.to_dict()
     assert json.loads(json.dumps(facts)) == facts
     assert set(facts) >= {"task_id", "bpm", "ppq", "tempo_us", "duration_seconds",
-                          "notes_written", "instruments", "warnings"}
+                          "notes_written", "instruments", "warnings", "tempo", "quantize"}
     assert set(facts["instruments"][0]) == {
         "name", "program", "program_name", "source", "is_drum", "channel", "track",
         "notes_written", "notes_dropped", "velocities_clamped", "cut", "merged", "problems",
-        "written",
+        "written", "notes_moved", "max_move_ticks", "max_move_ms",
     }
+    assert facts["tempo"]["mode"] == "fixed"
+    assert facts["quantize"] is None
     assert isinstance(conversion.report, ConversionReport)
     assert isinstance(conversion.report.instruments[0], InstrumentReport)
     with pytest.raises(AttributeError):
@@ -480,7 +482,7 @@ def test_a_tempo_map_replaces_bpm_and_ppq() -> None:
     ]
     assert notes_of(midi.tracks[1]) == [(480, 720 + 480, 60, 127, 0)]
     assert conversion.tempo_map is tempo_map
-    assert conversion.report.bpm == 60.0
+    assert conversion.report.bpm == 120.0  # the tempo from the last change on: the music's
     assert conversion.report.duration_seconds == 4.0
     with pytest.raises(UsageError):
         convert(record, tempo_map="fast")  # type: ignore[arg-type]

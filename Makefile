@@ -24,7 +24,7 @@ install: $(STAMP) ## create .venv and install midi-export with its dev tools
 
 demo: $(STAMP) ## convert the bundled record into demo-out/demo-song.mid, then fetch it from a local stand-in (no network, no key)
 	@mkdir -p demo-out
-	$(BIN)/fetch-mid --from-json fixtures/demo-song.json -o demo-out/ --force --bpm 96
+	$(BIN)/fetch-mid --from-json fixtures/demo-song.json -o demo-out/ --force --bpm auto
 	@echo "demo: wrote $(CURDIR)/demo-out/demo-song.mid"
 	@echo
 	@bash scripts/demo-online.sh $(BIN) demo-out

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from .gm import ProgramMatch, gm_program
     from .pm import to_pretty_midi
     from .records import Instrument, Note, Record, RecordStatus, parse_record
+    from .tempo import TempoEstimate, estimate_tempo
     from .timing import TempoMap
     from .writer import midi_to_bytes, write_midi
 
@@ -75,9 +76,11 @@ _HOMES: dict[str, str] = {
     "TaskNotFoundError": "errors",
     "TaskPendingError": "errors",
     "TaskUnusableError": "errors",
+    "TempoEstimate": "tempo",
     "TempoMap": "timing",
     "UsageError": "errors",
     "convert": "converter",
+    "estimate_tempo": "tempo",
     "export_task": "export",
     "gm_program": "gm",
     "midi_to_bytes": "writer",
@@ -113,10 +116,12 @@ __all__ = [
     "TaskNotFoundError",
     "TaskPendingError",
     "TaskUnusableError",
+    "TempoEstimate",
     "TempoMap",
     "UsageError",
     "__version__",
     "convert",
+    "estimate_tempo",
     "export_task",
     "gm_program",
     "midi_to_bytes",

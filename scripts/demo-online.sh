@@ -12,8 +12,8 @@ server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -f "$url_file"' EXIT
 for _ in $(seq 50); do [ -s "$url_file" ] && break; sleep 0.1; done
 url=$(head -n 1 "$url_file")
-echo "\$ fetch-mid demo-song --base-url $url --poll-interval 1 -o $out/online/ --save-json $out/online/ --force"
-APIKLEY_API_KEY=demo-key "$bin/fetch-mid" demo-song --base-url "$url" --poll-interval 1 \
+echo "\$ fetch-mid demo-song --base-url $url --poll-interval 1 --bpm auto -o $out/online/ --save-json $out/online/ --force"
+APIKLEY_API_KEY=demo-key "$bin/fetch-mid" demo-song --base-url "$url" --poll-interval 1 --bpm auto \
     -o "$out/online/" --save-json "$out/online/" --force
 echo "\$ fetch-mid demo-song --base-url $url --api-key wrong-key -o -   # a bad key: exit 3"
 "$bin/fetch-mid" demo-song --base-url "$url" --api-key wrong-key -o - >/dev/null && exit 1 || code=$?

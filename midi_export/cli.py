@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import click
@@ -20,6 +19,8 @@ import click
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .converter import Conversion, ConversionReport
     from .errors import MidiExportError
     from .export import ExportResult
@@ -259,6 +260,8 @@ def resolve_output(output: str | None, stem: str, *, several: bool) -> Path | No
     ``-o`` is a file, or a folder when it exists or ends in a slash (created then);
     ``-`` is standard output; without ``-o``, ``<stem>.mid`` in the current folder.
     """
+    from pathlib import Path
+
     from .errors import OutputError, UsageError
 
     if output == "-":
@@ -517,6 +520,8 @@ def convert_options(options: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_input(source: str) -> bytes:
+    from pathlib import Path
+
     from .errors import UsageError
 
     if source == "-":
@@ -556,6 +561,8 @@ def result_facts(
 
 
 def run_offline(options: dict[str, Any], console: Console) -> int:
+    from pathlib import Path
+
     from .converter import convert
     from .records import parse_record
 
@@ -662,6 +669,8 @@ class Progress:
 
 
 def is_folder_option(value: str | None) -> bool:
+    from pathlib import Path
+
     return value is not None and (value.endswith(("/", "\\")) or Path(value).is_dir())
 
 

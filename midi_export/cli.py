@@ -19,6 +19,7 @@ import click
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import threading
     from pathlib import Path
 
     from .converter import Conversion, ConversionReport
@@ -630,19 +631,28 @@ class Progress:
         self.console = console
         self.total = len(task_ids)
         self.done = 0
-        self.waiting: dict[str, float] = {}
+        # task id -> (elapsed at its last poll, time.monotonic() then), while it is pending
+        self.waiting: dict[str, tuple[float, float]] = {}
         self.lock = threading.Lock()
 
     def on_poll(self, task_id: str) -> Callable[[Record, float], None]:
         def callback(record: Record, elapsed: float) -> None:
+            import time
+
             with self.lock:
                 if record.status.value != "pending":
                     self.waiting.pop(task_id, None)
                     return
-                self.waiting[task_id] = elapsed
+                self.waiting[task_id] = (elapsed, time.monotonic())
                 self._show(task_id, record.status.value, elapsed)
 
         return callback
+
+    def tick(self) -> None:
+        """Redraw the terminal status line between polls, so its clock keeps moving."""
+        with self.lock:
+            if self.waiting and self.console.is_tty:
+                self._show("", "pending", 0.0)
 
     def finished(self, outcome: Outcome, lines: Sequence[str]) -> None:
         with self.lock:
@@ -660,8 +670,12 @@ class Progress:
     def _show(self, task_id: str, state: str, elapsed: float) -> None:
         count = f"[{self.done}/{self.total} done] " if self.total > 1 else ""
         if self.console.is_tty:
+            import time
+
+            now = time.monotonic()
             waiting = ", ".join(
-                f"{tid} {format_seconds(sec)}" for tid, sec in list(self.waiting.items())[:3]
+                f"{tid} {format_seconds(sec + now - at)}"
+                for tid, (sec, at) in list(self.waiting.items())[:3]
             )
             self.console.status(f"{count}waiting while pending: {waiting}")
         else:
@@ -701,12 +715,17 @@ def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Consol
         max_retries=options["retries"],
         sleep=_interruptible_sleep,
     )
+    global _ON_TICK
     progress = Progress(console, ids)
-    with client:
-        if len(ids) == 1 or options["jobs"] == 1:
-            outcomes = [fetch_one(task_id, client, options, progress) for task_id in ids]
-        else:
-            outcomes = fetch_concurrently(ids, client, options, progress)
+    _ON_TICK = progress.tick if console.is_tty and not console.quiet else None
+    try:
+        with client:
+            if len(ids) == 1 or options["jobs"] == 1:
+                outcomes = [fetch_one(task_id, client, options, progress) for task_id in ids]
+            else:
+                outcomes = fetch_concurrently(ids, client, options, progress)
+    finally:
+        _ON_TICK = None
     console.clear_status()
     if options["as_json"]:
         facts = [outcome_facts(outcome) for outcome in outcomes]
@@ -716,16 +735,24 @@ def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Consol
     return worst_exit_code([outcome.exit_code for outcome in outcomes])
 
 
-_STOP = None  # set to a threading.Event while a batch runs, so Ctrl-C stops the waiting
+_STOP: threading.Event | None = None  # set while a batch runs, so Ctrl-C stops the waiting
+_ON_TICK: Callable[[], None] | None = None  # redraws the terminal status line while waiting
 
 
 def _interruptible_sleep(seconds: float) -> None:
+    """The client's sleep: in one-second steps that redraw the status line on a terminal,
+    and that end the wait (KeyboardInterrupt) when a batch is being stopped."""
     import time
 
-    if _STOP is None:
-        time.sleep(seconds)
-    elif _STOP.wait(seconds):
-        raise KeyboardInterrupt
+    end = time.monotonic() + seconds
+    while (left := end - time.monotonic()) > 0:
+        step = min(left, 1.0) if _ON_TICK is not None else left
+        if _STOP is None:
+            time.sleep(step)
+        elif _STOP.wait(step):
+            raise KeyboardInterrupt
+        if _ON_TICK is not None:
+            _ON_TICK()
 
 
 def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: Progress) -> Outcome:

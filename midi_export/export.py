@@ -21,7 +21,6 @@ same tempo map) and the one instrument track, with its channel and program.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
 import re
 import unicodedata
@@ -73,12 +72,11 @@ def safe_file_stem(task_id: str) -> str:
     nothing usable left becomes ``task-<hash>``; very long ids are cut and end in a hash.
     ``safe_file_stem("../../x") == "x"``; ``safe_file_stem("5c79be8e") == "5c79be8e"``.
     """
-    digest = hashlib.sha256(str(task_id).encode("utf-8", "surrogatepass")).hexdigest()[:8]
     stem = _UNSAFE.sub("_", str(task_id)).strip("._-")
     if not stem:
-        return f"task-{digest}"
+        return f"task-{_digest(task_id)}"
     if len(stem) > MAX_STEM_CHARS:
-        stem = stem[: MAX_STEM_CHARS - 9].rstrip("._-") + "-" + digest
+        stem = stem[: MAX_STEM_CHARS - 9].rstrip("._-") + "-" + _digest(task_id)
     if stem.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
         stem = "_" + stem
     return stem
@@ -135,6 +133,13 @@ def write_conversion(
     files += [(conversion.stem_bytes(track), stem) for track, stem in stems]
     written = write_files(files, overwrite=overwrite)
     return written[0], tuple(written[1:])
+
+
+def _digest(task_id: str) -> str:
+    """Eight hex digits that tell apart ids whose safe names would otherwise collide."""
+    import hashlib  # only for the rare odd id: keeps the common path's start-up small
+
+    return hashlib.sha256(str(task_id).encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def export_task(

@@ -166,18 +166,20 @@ def _exists(path: Path) -> OutputExistsError:
     )
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where /proc allows (thread-safe)."""
-    try:
-        with open("/proc/self/status", encoding="ascii", errors="replace") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass  # no /proc (macOS, some containers): fall back to setting and restoring it
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _create_temp(folder: Path, name: str) -> tuple[int, str]:
+    """A new, empty temporary file beside the target: created exclusively (so never a file
+    that exists), with the permissions any new file gets (0o666 less the umask). A name left
+    behind by a crashed run is skipped, not reused. (Not tempfile.mkstemp: it makes 0600
+    files and its import costs more than this whole function.)"""
+    base = os.path.join(folder, f".{name}.{os.getpid()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    for attempt in range(1000):
+        temp_name = f"{base}.{attempt}.tmp"
+        try:
+            return os.open(temp_name, flags, 0o666), temp_name
+        except FileExistsError:
+            continue
+    raise OutputError(f"cannot write in {folder}: too many leftover temporary files")
 
 
 def _write_path(data: bytes, path: Path, *, overwrite: bool) -> None:
@@ -189,10 +191,8 @@ def _write_path(data: bytes, path: Path, *, overwrite: bool) -> None:
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise OutputError(f"cannot write {path}: folder {folder} {what}")
-    import tempfile  # here: only writing a file needs it (it imports random, shutil...)
-
     try:
-        fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        fd, temp_name = _create_temp(folder, path.name)
     except OSError as exc:
         raise OutputError(f"cannot write in {folder}: {_reason(exc)}") from exc
     try:
@@ -201,7 +201,6 @@ def _write_path(data: bytes, path: Path, *, overwrite: bool) -> None:
                 temp.write(data)
                 temp.flush()
                 os.fsync(temp.fileno())
-                os.fchmod(temp.fileno(), 0o666 & ~_umask())
             _put_in_place(temp_name, path, overwrite=overwrite)
         except OutputError:
             raise

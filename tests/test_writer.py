@@ -6,7 +6,6 @@ import errno
 import io
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -251,10 +250,26 @@ def test_permission_denied_in_the_folder_is_an_output_error(
     conversion: Conversion, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # what a read-only folder does for a user who is not root, simulated for everyone
-    def denied(*args: Any, **kwargs: Any) -> Any:
-        raise PermissionError(errno.EACCES, "Permission denied")
+    real_open = os.open
 
-    monkeypatch.setattr(tempfile, "mkstemp", denied)
+    def denied(path: Any, flags: int, *args: Any, **kwargs: Any) -> Any:
+        if flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", denied)
     with pytest.raises(OutputError, match=r"cannot write in .*: Permission denied"):
         write_midi(conversion, tmp_path / "song.mid")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_leftover_temporary_file_is_skipped_not_reused(
+    conversion: Conversion, tmp_path: Path
+) -> None:
+    # a crashed run may leave its temporary file behind; the next write must not touch it
+    stale = tmp_path / f".song.mid.{os.getpid()}.0.tmp"
+    stale.write_bytes(b"stale")
+    write_midi(conversion, tmp_path / "song.mid")
+    assert (tmp_path / "song.mid").read_bytes() == conversion.to_bytes()
+    assert stale.read_bytes() == b"stale"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [stale.name, "song.mid"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
@@ -28,3 +31,25 @@ def load_fixture(name: str) -> Any:
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+def run_cli(
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    stdin: bytes | None = None,
+    env: dict[str, str | None] | None = None,
+) -> Result:
+    """``fetch-mid ARGS`` through click's runner, in ``cwd``, with no API key or base URL
+    from the real environment; asserts no traceback reached the output."""
+    from midi_export.cli import cli
+
+    runner = CliRunner(env={"APIKLEY_API_KEY": None, "APIKLEY_BASE_URL": None, **(env or {})})
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(cli, list(args), input=stdin, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+    assert "Traceback" not in result.output
+    return result

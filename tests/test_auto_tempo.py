@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import itertools
 import json
-import os
 import re
 import subprocess
 import sys
@@ -20,14 +19,14 @@ from pathlib import Path
 
 import mido
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from midi_export.cli import cli
 from midi_export.converter import AUTO_MIN_CONFIDENCE, Conversion, convert
 from midi_export.errors import UsageError
 from midi_export.records import Instrument, Record, RecordStatus
 from midi_export.timing import TempoMap
 
+from conftest import run_cli
 from grooves import groove, random_onsets, to_json
 from strategies import reference_notes
 
@@ -273,15 +272,7 @@ def test_songs_of_the_evaluation_set() -> None:
 
 
 def run(args: list[str], cwd: Path) -> Result:
-    runner = CliRunner(env={"APIKLEY_API_KEY": None, "APIKLEY_BASE_URL": None})
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(cli, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    assert "Traceback" not in result.output
-    return result
+    return run_cli(args, cwd)
 
 
 def test_cli_bpm_auto_writes_the_map_and_says_so(tmp_path: Path) -> None:

@@ -4,31 +4,23 @@ from __future__ import annotations
 
 import io
 import json
-import os
 from pathlib import Path
 
 import mido
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from midi_export.cli import cli
 from midi_export.errors import ExitCode
 
-from conftest import fixture_path
+from conftest import fixture_path, run_cli
 
 
 def run(
     args: list[str], *, cwd: Path, stdin: bytes | None = None, env: dict[str, str] | None = None
 ) -> Result:
-    runner = CliRunner(env={"APIKLEY_API_KEY": None, "APIKLEY_BASE_URL": None, **(env or {})})
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        return runner.invoke(cli, args, input=stdin, catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    return run_cli(args, cwd, stdin=stdin, env=dict(env or {}))
 
 
 def assert_clean(result: Result) -> None:

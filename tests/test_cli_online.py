@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import mido
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from midi_export import cli as cli_module
-from midi_export.cli import cli
 from midi_export.errors import ExitCode
 from midi_export.testing import (
     FakeRecordAPI,
@@ -26,7 +24,7 @@ from midi_export.testing import (
     success,
 )
 
-from conftest import fixture_path
+from conftest import fixture_path, run_cli
 
 KEY = "sk-live-SECRET-7f3a9c21e4"
 SUCCESS = fixture_path("record-info-success").read_bytes()
@@ -56,13 +54,7 @@ def run(
 ) -> Result:
     base = ["--base-url", api.base_url] if api is not None else []
     keyed = ["--api-key", key] if key is not None else []
-    runner = CliRunner(env={"APIKLEY_API_KEY": env_key, "APIKLEY_BASE_URL": None})
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(cli, [*args, *base, *keyed], catch_exceptions=False)
-    finally:
-        os.chdir(old)
+    result = run_cli([*args, *base, *keyed], cwd, env={"APIKLEY_API_KEY": env_key})
     for text in (result.output, result.stdout, result.stderr):
         assert KEY not in text
         assert "Traceback" not in text

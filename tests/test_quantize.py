@@ -5,17 +5,15 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
 from fractions import Fraction
 from pathlib import Path
 
 import mido
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from midi_export.cli import cli
 from midi_export.converter import convert
 from midi_export.errors import UsageError
 from midi_export.quantize import (
@@ -31,6 +29,7 @@ from midi_export.quantize import (
 from midi_export.records import Instrument, Record, RecordStatus
 from midi_export.timing import TempoMap
 
+from conftest import run_cli
 from grooves import groove, to_json
 from strategies import records
 
@@ -373,15 +372,7 @@ def test_bad_quantize_options_are_usage_errors(options: dict[str, object]) -> No
 
 
 def run(args: list[str], cwd: Path) -> Result:
-    runner = CliRunner(env={"APIKLEY_API_KEY": None, "APIKLEY_BASE_URL": None})
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(cli, args, catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    assert "Traceback" not in result.output
-    return result
+    return run_cli(args, cwd)
 
 
 @pytest.fixture

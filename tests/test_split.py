@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,10 +17,9 @@ from pathlib import Path
 
 import mido
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from midi_export import writer
-from midi_export.cli import cli
 from midi_export.converter import Conversion, convert
 from midi_export.errors import OutputError, OutputExistsError, UsageError
 from midi_export.export import (
@@ -35,6 +33,7 @@ from midi_export.records import Instrument, Record, RecordStatus
 from midi_export.testing import FakeRecordAPI
 from midi_export.writer import write_files
 
+from conftest import run_cli
 from grooves import groove, to_json
 
 MIDICSV = shutil.which("midicsv")
@@ -204,15 +203,7 @@ def test_write_files_refuses_one_path_twice(tmp_path: Path) -> None:
 
 def run(args: list[str], cwd: Path, *, api: FakeRecordAPI | None = None) -> Result:
     extra = ["--base-url", api.base_url, "--api-key", KEY] if api is not None else []
-    runner = CliRunner(env={"APIKLEY_API_KEY": None, "APIKLEY_BASE_URL": None})
-    old = os.getcwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(cli, [*args, *extra], catch_exceptions=False)
-    finally:
-        os.chdir(old)
-    assert "Traceback" not in result.output
-    return result
+    return run_cli([*args, *extra], cwd)
 
 
 @pytest.fixture

@@ -32,9 +32,11 @@ tick comes from its absolute time through it, so the notes keep their times in s
 Quantize (off by default): note ticks move onto a grid of the written map (``quantize``)
 before the same-pitch rules, so those hold after it; the report counts the moves.
 
-The work is columnar, one instrument at a time: ticks for a whole column at once, integer
-sort keys, one pass over the few same-pitch conflicts, then ``smf`` encodes the events.
-The same record and options always give the same bytes. This module's top level imports
+The work is columnar, one instrument at a time: ticks for a whole column at once, one pass
+in record order for the same-pitch rules (a sort first only when some pitch's notes come out
+of start order), then ``smf`` builds the events' integer sort keys and encodes them, both
+with C code rather than a Python loop per note. The same record and options always give the
+same bytes. This module's top level imports
 only the standard library and the package (mido only when ``.midi`` is used, numpy only
 with ``bpm="auto"``).
 """
@@ -44,28 +46,22 @@ from __future__ import annotations
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
-from itertools import compress, islice
-from operator import gt
+from itertools import compress, count
+from operator import gt, le
 from typing import TYPE_CHECKING, Any, Literal
 
 from . import smf
 from .errors import InvalidRecordError, UsageError
 from .gm import ProgramMatch, gm_program
-from .quantize import (
-    Grid,
-    MoveStats,
-    check_strength,
-    grid_origin,
-    move_stats,
-    parse_grid,
-    quantize_ticks,
-)
 from .records import Instrument, Record
 from .timing import TempoChange, TempoMap, tempo_from_bpm
 
 if TYPE_CHECKING:
+    from fractions import Fraction
+
     import mido
+
+    from .quantize import Grid, MoveStats
 
 __all__ = [
     "AUTO_MIN_CONFIDENCE",
@@ -98,9 +94,6 @@ much better than chance the onsets sit on the estimate's 16th (or triplet) grid:
 onsets score about 0 and, on short clips of a few dozen notes, up to about 0.38; every song
 of the evaluation set whose tempo was found (within 2 %) scored 0.46 or more.
 """
-
-_ON = smf.NOTE_ON_FLAG
-_SHIFT = smf.NOTE_TICK_SHIFT
 
 
 @dataclass(frozen=True)
@@ -424,99 +417,143 @@ def _note_events(
     tempo_map: TempoMap,
     velocities: _VelocityCache,
     quantizer: _Quantizer | None = None,
-) -> tuple[list[int], int, int, MoveStats]:
+) -> tuple[list[int], int, int, MoveStats | None]:
     """One instrument's note events as sorted ``smf.note_key`` ints, (cut, merged) and how
-    far quantizing moved its notes."""
+    far quantizing moved its notes (None when not quantizing)."""
     pitches = ins.pitches
-    if min(pitches) < 0 or max(pitches) > 127:
-        raise InvalidRecordError("a pitch is outside 0..127")
+    pitch_bytes = _pitch_bytes(pitches)
     starts = tempo_map.to_ticks(ins.starts)
     ends = tempo_map.to_ticks(ins.ends)
-    ends = [e if e > s else s + 1 for s, e in zip(starts, ends, strict=True)]  # >= 1 tick
-    moves = MoveStats()
+    _last_at_least_one_tick(starts, ends)
+    moves = None
     if quantizer is not None:  # on ticks, before the same-pitch rules, so they still hold
+        from .quantize import move_stats, quantize_ticks
+
         snapped = quantize_ticks(
             starts, ends, quantizer.step, origin=quantizer.origin, strength=quantizer.strength
         )
         moves = move_stats((starts, ends), snapped, tempo_map.tick_to_seconds)
         starts, ends = snapped
-    conflicted = _conflicting_pitches(pitches, starts, ends)
     vels = list(map(velocities.__getitem__, ins.velocities))
-    on = [s << _SHIFT | _ON | p << 7 | v for s, p, v in zip(starts, pitches, vels, strict=True)]
-    off = [e << _SHIFT | p << 7 for e, p in zip(ends, pitches, strict=True)]
-    cut = merged = 0
-    if conflicted:
-        cut, merged = _resolve_conflicts(conflicted, pitches, starts, ends, vels, on, off)
+    outcome = _same_pitch_rules(pitches, starts, ends, vels)
+    if outcome is None:  # some pitch's notes are not in start order: put them in it
+        pitches, starts, ends, vels = _in_start_order(pitches, starts, ends, vels)
+        pitch_bytes = bytes(pitches)
+        outcome = _same_pitch_rules(pitches, starts, ends, vels)
+        assert outcome is not None  # in start order, the rules always apply
+    outcome.apply(ends, vels)
+    events = smf.note_keys(pitch_bytes, bytes(vels), starts, ends)
     del starts, ends, vels
-    events = on
-    events += off
-    del off
+    merged = len(outcome.merged_away)
+    for i in outcome.merged_away:  # -1: sorts first, to be dropped
+        events[i] = events[len(pitches) + i] = -1
     events.sort()
     if merged:
-        del events[: 2 * merged]  # merged-away notes were marked -1: they sort first
-    return events, cut, merged, moves
+        del events[: 2 * merged]
+    return events, outcome.cut, merged, moves
 
 
-def _conflicting_pitches(pitches: list[int], starts: list[int], ends: list[int]) -> set[int]:
-    """The pitches on which some notes overlap (touching is fine), found with two sorts.
+def _pitch_bytes(pitches: list[int]) -> bytes:
+    """The pitches as bytes (for ``smf.note_keys``), which checks them on the way: a pitch
+    outside 0..127 raises ``InvalidRecordError``."""
+    try:
+        data = bytes(pitches)
+    except (ValueError, TypeError):  # below 0, above 255, or not a whole number
+        pass
+    else:
+        if data.isascii():
+            return data
+    raise InvalidRecordError("a pitch is outside 0..127")
 
-    Sort the (pitch, start) and the (pitch, end) pairs separately, as ints. The notes of a
-    pitch never overlap exactly when every k-th end is at or before the (k+1)-th start:
-    then no more than one note of a pitch sounds at any tick. Where that fails, the pitch
-    of the (k+1)-th start is one with an overlap (or a same-tick pair).
+
+def _last_at_least_one_tick(starts: list[int], ends: list[int]) -> None:
+    """Give every note that ends at or before its start tick an end one tick after it.
+
+    In place; the scans are C code, the Python work only for the (few) notes it finds.
     """
-    if len(pitches) < 2:
-        return set()
-    shift = max(ends).bit_length()
-    by_start = [p << shift | s for p, s in zip(pitches, starts, strict=True)]
-    by_start.sort()
-    by_end = [p << shift | e for p, e in zip(pitches, ends, strict=True)]
-    by_end.sort()
-    where = compress(islice(by_start, 1, None), map(gt, by_end, islice(by_start, 1, None)))
-    return {key >> shift for key in where}
+    if all(map(gt, ends, starts)):
+        return
+    for i in compress(count(), map(le, ends, starts)):
+        ends[i] = starts[i] + 1
 
 
-def _resolve_conflicts(
-    conflicted: set[int],
-    pitches: list[int],
-    starts: list[int],
-    ends: list[int],
-    vels: list[int],
-    on: list[int],
-    off: list[int],
-) -> tuple[int, int]:
-    """Apply the cut and merge rules to the notes of the ``conflicted`` pitches.
+_Columns = tuple[list[int], list[int], list[int], list[int]]
 
-    Walks those notes by (pitch, start tick, original index), rewrites their keys in
-    ``on`` and ``off``, marks merged-away notes -1, and returns (cut, merged).
+
+def _in_start_order(
+    pitches: list[int], starts: list[int], ends: list[int], vels: list[int]
+) -> _Columns:
+    """The note columns sorted by start tick, then record order (a stable sort)."""
+    order = sorted(range(len(starts)), key=starts.__getitem__)
+    return (
+        list(map(pitches.__getitem__, order)),
+        list(map(starts.__getitem__, order)),
+        list(map(ends.__getitem__, order)),
+        list(map(vels.__getitem__, order)),
+    )
+
+
+class _Outcome:
+    """What the same-pitch rules decided: new ends and velocities of the kept notes that
+    were cut or took merged notes in, the notes merged away, and how many were cut.
+
+    (A plain class: a dataclass would cost start-up time for nothing.)
     """
-    members = [i for i, p in enumerate(pitches) if p in conflicted]
-    shift = max(ends).bit_length()
-    keys = [pitches[i] << shift | starts[i] for i in members]
-    order = [members[j] for j in sorted(range(len(members)), key=keys.__getitem__)]
-    del members, keys
-    cut = merged = 0
-    keep = -1  # the note being kept, with its pitch, start, end and velocity
-    kp = ks = ke = kv = -1
-    for i in order:
-        p, s = pitches[i], starts[i]
-        if p == kp and s < ke:
-            if s == ks:  # same pitch, same tick: one note (the longer end, the louder)
-                merged += 1
-                ke = max(ke, ends[i])
-                kv = max(kv, vels[i])
-                on[i] = off[i] = -1
-                continue
-            cut += 1  # starts while the kept note sounds: cut that one here
-            ke = s
-        if keep >= 0:
-            on[keep] = ks << _SHIFT | _ON | kp << 7 | kv
-            off[keep] = ke << _SHIFT | kp << 7
-        keep, kp, ks, ke, kv = i, p, s, ends[i], vels[i]
-    if keep >= 0:
-        on[keep] = ks << _SHIFT | _ON | kp << 7 | kv
-        off[keep] = ke << _SHIFT | kp << 7
-    return cut, merged
+
+    __slots__ = ("cut", "ends", "merged_away", "vels")
+
+    def __init__(self) -> None:
+        self.ends: dict[int, int] = {}
+        self.vels: dict[int, int] = {}
+        self.merged_away: list[int] = []
+        self.cut = 0
+
+    def apply(self, ends: list[int], vels: list[int]) -> None:
+        """Write the new ends and velocities into the columns (the merged-away notes stay:
+        the caller drops their keys)."""
+        for i, end in self.ends.items():
+            ends[i] = end
+        for i, vel in self.vels.items():
+            vels[i] = vel
+
+
+def _same_pitch_rules(
+    pitches: Sequence[int], starts: Sequence[int], ends: Sequence[int], vels: Sequence[int]
+) -> _Outcome | None:
+    """Cut and merge same-pitch notes; None when some pitch's notes are out of start order.
+
+    The rules take each pitch's notes by start tick, then record order. Records usually
+    list each pitch's notes in that order already, so one pass in record order does: each
+    note is compared with the note of its pitch kept so far. Starting at or after that
+    note's end, it becomes the kept note (most notes: two list lookups); starting on that
+    note's tick, it merges into it (the longer end, the louder velocity); starting between,
+    it cuts that note at its onset; starting before it, the order is broken and the caller
+    sorts the notes. Nothing is changed here, so that a broken order costs nothing to undo.
+    """
+    kept = [0] * 128  # per pitch: the index of the note kept so far
+    until = [-1] * 128  # per pitch: the tick that note sounds until (-1: none yet)
+    outcome = _Outcome()
+    new_ends, new_vels, merged_away = outcome.ends, outcome.vels, outcome.merged_away
+    for i, pitch, start, end in zip(count(), pitches, starts, ends):
+        if start >= until[pitch]:
+            kept[pitch] = i
+            until[pitch] = end
+            continue
+        k = kept[pitch]
+        if start > starts[k]:  # starts while the kept note sounds: cut that one here
+            outcome.cut += 1
+            new_ends[k] = start
+            kept[pitch] = i
+            until[pitch] = end
+        elif start == starts[k]:  # the same pitch on the same tick: one note
+            merged_away.append(i)
+            if end > until[pitch]:
+                until[pitch] = new_ends[k] = end
+            if vels[i] > new_vels.get(k, vels[k]):
+                new_vels[k] = vels[i]
+        else:
+            return None
+    return outcome
 
 
 def _conductor_track(name: str, tempo_map: TempoMap) -> bytes:
@@ -574,8 +611,14 @@ def convert(
     """
     if not isinstance(record, Record):
         raise TypeError(f"convert() needs a Record (see parse_record), not {type(record).__name__}")
-    grid = None if quantize is None else parse_grid(quantize)
-    strength = check_strength(quantize_strength)
+    grid: Grid | None = None
+    strength = quantize_strength
+    if quantize is not None or quantize_strength != 1.0:
+        # the quantize module (and fractions) only when asked for: start-up of small records
+        from .quantize import check_strength, parse_grid
+
+        grid = None if quantize is None else parse_grid(quantize)
+        strength = check_strength(quantize_strength)
     record.raise_for_status()
     if strict:
         _check_strict(record)
@@ -584,6 +627,8 @@ def convert(
     )
     quantizer = None
     if grid is not None:
+        from .quantize import grid_origin
+
         quantizer = _Quantizer(grid, grid.step(tempo_map.ppq), grid_origin(tempo_map), strength)
 
     instruments = record.instruments
@@ -602,7 +647,7 @@ def convert(
     for index, (ins, match) in enumerate(zip(instruments, matches, strict=True)):
         channel = channel_of.get(index)
         cut = merged = 0
-        moves = MoveStats()
+        moves: MoveStats | None = None
         if channel is not None:
             try:
                 events, cut, merged, moves = _note_events(ins, tempo_map, velocities, quantizer)
@@ -642,9 +687,9 @@ def convert(
                 merged=merged,
                 problems=ins.problems,
                 written=channel is not None,
-                notes_moved=moves.moved,
-                max_move_ticks=moves.max_ticks,
-                max_move_ms=moves.max_ms,
+                notes_moved=moves.moved if moves else 0,
+                max_move_ticks=moves.max_ticks if moves else 0,
+                max_move_ms=moves.max_ms if moves else 0.0,
             )
         )
 

@@ -15,10 +15,13 @@ compare the two byte for byte), only without building a message object per event
 - one ``end_of_track`` at the end of every track.
 
 The fast path for notes, ``TrackWriter.note_events``, takes events packed as ints by
-``note_key``: ``tick << 15 | is_on << 14 | pitch << 7 | velocity``. Sorting these ints gives
-the order a file needs: by tick, then note-offs before note-ons, then by pitch (and
-velocity). Note-offs are written as note_on with velocity 0, so running status covers every
-note event of a track.
+``note_key`` (or ``note_keys`` for columns of notes): ``tick << 32 | is_on << 16 |
+pitch << 8 | velocity``. Sorting these ints gives the order a file needs: by tick, then
+note-offs before note-ons, then by pitch (and velocity). Note-offs are written as note_on
+with velocity 0, so running status covers every note event of a track. Every field is whole
+bytes of a 64-bit word so that keys are built (``note_keys``) and encoded
+(``_encode_notes``) by the C code of ``array``, ``bytes``, ``bytearray`` and ``int`` rather
+than by a Python loop per note.
 
 This module imports only the standard library.
 """
@@ -26,32 +29,49 @@ This module imports only the standard library.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
-from itertools import islice
+import sys
+from array import array
+from collections.abc import Iterable, Sequence
+from itertools import chain, compress, count
+from operator import sub
 
 from .errors import InvalidRecordError
 
 __all__ = [
     "MAX_DELTA",
     "NOTE_ON_FLAG",
+    "NOTE_PITCH_SHIFT",
     "NOTE_TICK_SHIFT",
     "TrackWriter",
     "file_bytes",
     "header_chunk",
     "note_key",
+    "note_keys",
     "vlq",
 ]
 
 MAX_DELTA = 0x0FFFFFFF
 """The largest delta time (in ticks) a variable-length quantity of 4 bytes can hold."""
 
-NOTE_TICK_SHIFT = 15
-"""Bits below the tick in a note key: is_on (1 bit), pitch (7 bits), velocity (7 bits)."""
+NOTE_TICK_SHIFT = 32
+"""Bits below the tick in a note key: is_on (bit 16), pitch (bits 8-14), velocity (0-6)."""
 
-NOTE_ON_FLAG = 1 << 14
+NOTE_ON_FLAG = 1 << 16
 """The is_on bit of a note key."""
 
-_LOW_14 = (1 << 14) - 1
+NOTE_PITCH_SHIFT = 8
+"""Bits below the pitch in a note key (the velocity's byte)."""
+
+# ``note_keys`` and ``_encode_notes`` see keys as 64-bit little-endian words: the tick is
+# the upper 32-bit half, the on flag byte 2, the pitch byte 1 and the velocity byte 0.
+# Elsewhere (no such machine runs CPython today) the plain int operations run.
+_WORDS_AS_EXPECTED = sys.byteorder == "little" and struct.calcsize("I") == 4
+_SHORT_DELTA_LIMIT = 1 << 14  # deltas below it have a VLQ of 1 or 2 bytes
+_FILLER = b"\x80"  # stands for "no high VLQ byte": 0x80 is never a 2-byte VLQ's first byte
+_WITH_CONTINUATION_BIT = bytes(b | 0x80 for b in range(256))
+_HALVED = bytes(b >> 1 for b in range(256))
+_LOW_7_BITS = bytes(b & 0x7F for b in range(256))  # a data byte, as the loop masks it
+_BELOW_64 = bytes(range(64))
 
 
 def _encode_vlq(value: int) -> bytes:
@@ -78,17 +98,7 @@ class _VlqTable(dict[int, bytes]):
         return encoded
 
 
-class _NoteData(dict[int, bytes]):
-    """``pitch << 7 | velocity`` -> the two data bytes of a note_on, filled on demand."""
-
-    def __missing__(self, value: int) -> bytes:
-        data = bytes((value >> 7 & 0x7F, value & 0x7F))
-        self[value] = data
-        return data
-
-
 _VLQ = _VlqTable()
-_NOTE_DATA = _NoteData()
 
 
 def vlq(value: int) -> bytes:
@@ -117,8 +127,49 @@ def _check_channel(channel: int) -> int:
 def note_key(tick: int, pitch: int, velocity: int) -> int:
     """Pack a note event for ``TrackWriter.note_events``; velocity 0 is a note-off."""
     if velocity:
-        return tick << NOTE_TICK_SHIFT | NOTE_ON_FLAG | pitch << 7 | velocity
-    return tick << NOTE_TICK_SHIFT | pitch << 7
+        return tick << NOTE_TICK_SHIFT | NOTE_ON_FLAG | pitch << NOTE_PITCH_SHIFT | velocity
+    return tick << NOTE_TICK_SHIFT | pitch << NOTE_PITCH_SHIFT
+
+
+def note_keys(
+    pitches: bytes, velocities: bytes, starts: Sequence[int], ends: Sequence[int]
+) -> list[int]:
+    """The ``note_key`` of every note's note-on, then of every note's note-off.
+
+    Notes as columns: ``pitches`` and ``velocities`` (1..127) as bytes, ticks as ints.
+    The keys' bytes are laid out in a buffer column by column and read back as 64-bit
+    ints: one C conversion per key instead of several int operations.
+    """
+    count_ = len(starts)
+    if not _WORDS_AS_EXPECTED:
+        return _note_keys_by_arithmetic(pitches, velocities, starts, ends)
+    try:
+        start_ticks, end_ticks = array("I", starts), array("I", ends)
+    except OverflowError:  # a tick from 2**32 on
+        return _note_keys_by_arithmetic(pitches, velocities, starts, ends)
+    middle = 8 * count_  # the note-ons' words, then the note-offs'
+    words = bytearray(2 * middle)
+    words[0:middle:8] = velocities
+    words[1::8] = pitches * 2
+    words[2:middle:8] = b"\x01" * count_  # the on flag
+    halves = memoryview(words).cast("I")
+    halves[1 : 2 * count_ : 2] = start_ticks
+    halves[2 * count_ + 1 :: 2] = end_ticks
+    keys: list[int] = memoryview(words).cast("Q").tolist()
+    return keys
+
+
+def _note_keys_by_arithmetic(
+    pitches: bytes, velocities: bytes, starts: Sequence[int], ends: Sequence[int]
+) -> list[int]:
+    on_bits = (
+        NOTE_ON_FLAG | p << NOTE_PITCH_SHIFT | v for p, v in zip(pitches, velocities, strict=True)
+    )
+    keys = [t << NOTE_TICK_SHIFT | bits for t, bits in zip(starts, on_bits, strict=True)]
+    keys += (
+        t << NOTE_TICK_SHIFT | p << NOTE_PITCH_SHIFT for t, p in zip(ends, pitches, strict=True)
+    )
+    return keys
 
 
 def header_chunk(fmt: int, ntracks: int, ppq: int) -> bytes:
@@ -222,7 +273,7 @@ class TrackWriter:
         """A note_on (velocity 0 means note-off, as in the MIDI standard)."""
         self.channel_message(tick, 0x90 | _check_channel(channel), pitch, velocity)
 
-    def note_events(self, keys: list[int], channel: int) -> None:
+    def note_events(self, keys: Sequence[int], channel: int) -> None:
         """The fast path: note events packed by ``note_key`` and already sorted.
 
         Written as note_on messages on ``channel`` (note-offs with velocity 0), so after
@@ -231,22 +282,18 @@ class TrackWriter:
         status = 0x90 | _check_channel(channel)
         if not keys:
             return
-        vlq_table = _VLQ
-        note_data = _NOTE_DATA
-        first = keys[0]
-        self._delta(first >> NOTE_TICK_SHIFT)
+        encoded = _encode_notes(keys, self._tick)
         data = self._data
-        if status != self._running:
+        if status == self._running:
+            data += encoded
+        else:  # the status byte goes between the first event's delta and its data
+            first_delta = (keys[0] >> NOTE_TICK_SHIFT) - self._tick
+            cut = len(_VLQ[first_delta])
+            data += encoded[:cut]
             data.append(status)
+            data += encoded[cut:]
             self._running = status
-        data += note_data[first & _LOW_14]
-        prev = self._tick
-        for key in islice(keys, 1, None):
-            tick = key >> 15
-            data += vlq_table[tick - prev]
-            data += note_data[key & 0x3FFF]
-            prev = tick
-        self._tick = prev
+        self._tick = keys[-1] >> NOTE_TICK_SHIFT
 
     def end_of_track(self, tick: int | None = None) -> bytes:
         """Close the track with end_of_track (at ``tick``, default the last event's tick).
@@ -256,3 +303,106 @@ class TrackWriter:
         self.meta(self._tick if tick is None else tick, 0x2F, b"")
         data = self._data
         return b"MTrk" + len(data).to_bytes(4, "big") + bytes(data)
+
+
+def _encode_notes(keys: Sequence[int], tick: int) -> bytes | bytearray:
+    """The events of sorted note keys, each ``VLQ(delta) pitch velocity``, the first delta
+    counted from ``tick``; no status bytes.
+
+    The keys go into an array of 64-bit words, whose memory gives every tick, pitch and
+    velocity without a Python operation per event; keys an array cannot hold (a tick from
+    2**32 on, or negative) take the plain loop.
+    """
+    if not _WORDS_AS_EXPECTED:
+        return _encode_notes_one_by_one(keys, tick)
+    try:
+        packed = array("Q", keys)
+    except (OverflowError, TypeError):  # let the plain loop say what is wrong, if anything
+        return _encode_notes_one_by_one(keys, tick)
+    words = memoryview(packed).cast("B")
+    lanes = _doubled_deltas(words, tick)
+    if lanes is None:  # some delta needs 3 or 4 bytes, or the keys are out of order
+        return _encode_with_long_deltas(words, tick)
+    return _encode_short_deltas(lanes, words)
+
+
+def _doubled_deltas(words: memoryview, tick: int) -> bytes | None:
+    """Twice each event's delta as 32-bit little-endian lanes, when every delta is 0..16383
+    and every tick below 2**31; else None (also for keys out of order).
+
+    The ticks, lane by lane, make one big integer; the same shifted by one lane (the tick
+    before each) another; one subtraction of the two gives every lane's difference at once,
+    since no lane borrows from the next while the ticks never go down. A lane that does
+    borrow holds 2**32 minus less than 2**31 (ticks are below 2**31), far from short.
+    """
+    ticks = words.cast("I")[1::2].tobytes()
+    if not (0 <= tick < 1 << 31 and ticks[3::4].isascii()):
+        return None
+    before = tick.to_bytes(4, "little") + ticks[:-4]
+    difference = int.from_bytes(ticks, "little") - int.from_bytes(before, "little")
+    if difference < 0:
+        return None
+    lanes = difference.to_bytes(len(ticks), "little")
+    short = (
+        not lanes[1::4].translate(None, _BELOW_64)  # below 16384 ...
+        and lanes[2::4].count(0) == lanes[3::4].count(0) == len(lanes) // 4  # ... really
+    )
+    if not short:
+        return None
+    return (difference << 1).to_bytes(len(ticks), "little")  # no lane carries: all short
+
+
+def _encode_short_deltas(lanes: bytes, words: memoryview) -> bytearray:
+    """Events whose deltas are all 0..16383 (VLQs of 1 or 2 bytes): ``lanes`` holds twice
+    each delta as a 32-bit little-endian number, ``words`` each key as a 64-bit one.
+
+    Twice a delta ``d`` has the bytes ``(d & 0x7F) << 1`` and ``d >> 7``: the low byte of
+    the VLQ, shifted, and its high byte without the continuation bit. Each event is written
+    as 4 bytes, the high byte (0x80 where the VLQ has none), the low byte, the pitch and the
+    velocity, then the 0x80s are deleted.
+    """
+    out = bytearray(len(lanes))
+    out[0::4] = lanes[1::4].translate(_WITH_CONTINUATION_BIT)
+    out[1::4] = lanes[0::4].translate(_HALVED)
+    out[2::4] = bytes(words[1::8]).translate(_LOW_7_BITS)  # pitch
+    out[3::4] = bytes(words[0::8]).translate(_LOW_7_BITS)  # velocity
+    return out.translate(None, _FILLER)
+
+
+def _encode_with_long_deltas(words: memoryview, tick: int) -> bytes:
+    """Events with some deltas of 3- or 4-byte VLQs (long silences): the runs between them
+    in one go each, those events one by one (``vlq`` raises for a gap too long for a file,
+    and for a negative one: keys out of order)."""
+    ticks = words.cast("I")[1::2].tolist()
+    deltas = list(map(sub, ticks, chain((tick,), ticks)))
+    del ticks
+    pieces: list[bytes | bytearray] = []
+    start = 0
+    for i in compress(count(), map(_is_long, deltas)):
+        pieces.append(_encode_short_deltas(_doubled(deltas[start:i]), words[8 * start : 8 * i]))
+        data = bytes((words[8 * i + 1] & 0x7F, words[8 * i] & 0x7F))
+        pieces.append(vlq(deltas[i]) + data)
+        start = i + 1
+    pieces.append(_encode_short_deltas(_doubled(deltas[start:]), words[8 * start :]))
+    return b"".join(pieces)
+
+
+def _is_long(delta: int) -> bool:
+    return not 0 <= delta < _SHORT_DELTA_LIMIT
+
+
+def _doubled(short_deltas: list[int]) -> bytes:
+    """Twice each delta (all 0..16383) as 32-bit little-endian lanes."""
+    lanes = array("I", short_deltas).tobytes()
+    return (int.from_bytes(lanes, "little") << 1).to_bytes(len(lanes), "little")
+
+
+def _encode_notes_one_by_one(keys: Iterable[int], tick: int) -> bytes:
+    """``_encode_notes`` for keys an array cannot hold (ticks from 2**32 on, or negative)."""
+    out = bytearray()
+    for key in keys:
+        next_tick = key >> NOTE_TICK_SHIFT
+        out += _VLQ[next_tick - tick]
+        out += bytes((key >> NOTE_PITCH_SHIFT & 0x7F, key & 0x7F))
+        tick = next_tick
+    return bytes(out)

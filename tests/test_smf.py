@@ -109,7 +109,8 @@ def test_note_key_order_is_by_tick_then_offs_then_pitch() -> None:
         smf.note_key(10, 40, 0),
     ]
     keys.sort()
-    assert [(k >> 15, (k >> 7) & 127, k & 127) for k in keys] == [
+    shift, pitch_shift = smf.NOTE_TICK_SHIFT, smf.NOTE_PITCH_SHIFT
+    assert [(k >> shift, (k >> pitch_shift) & 127, k & 127) for k in keys] == [
         (9, 70, 0),
         (10, 40, 0),
         (10, 60, 0),
@@ -273,7 +274,8 @@ def test_the_note_fast_path_encodes_as_mido_saves_it(
     previous = 0
     for key in keys:
         tick = key >> smf.NOTE_TICK_SHIFT
-        messages.append(mido.Message("note_on", channel=channel, note=(key >> 7) & 127,
+        pitch = (key >> smf.NOTE_PITCH_SHIFT) & 127
+        messages.append(mido.Message("note_on", channel=channel, note=pitch,
                                      velocity=key & 127, time=tick - previous))
         previous = tick
     assert ours == _mido_bytes([messages], 480)

@@ -216,11 +216,11 @@ def _bpm_callback(ctx: click.Context, param: click.Parameter, value: str) -> flo
 
 
 def _quantize_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
     from .errors import UsageError
     from .quantize import parse_grid
 
-    if value is None:
-        return None
     try:
         return parse_grid(value).name
     except UsageError as exc:

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .records import Record
 
 PROG = "fetch-mid"
-DEFAULT_BASE_URL = "https://api.apikley.ru"  # keep in step with fetcher.DEFAULT_BASE_URL
+DEFAULT_BASE_URL = "https://api.apikley.ru"  # fetcher.DEFAULT_BASE_URL; a test keeps them equal
 
 EXAMPLES = """\b
 Examples:
@@ -255,32 +255,18 @@ def safe_stem(text: str | None) -> str | None:
     return safe_file_stem(text)
 
 
-def resolve_output(output: str | None, stem: str, *, several: bool) -> Path | None:
+def resolve_output(output: str | None, stem: str) -> Path | None:
     """Where one result goes: a file path, or None for standard output.
 
-    ``-o`` is a file, or a folder when it exists or ends in a slash (created then);
-    ``-`` is standard output; without ``-o``, ``<stem>.mid`` in the current folder.
+    ``-o`` is a file, or a folder when it exists or ends in a slash (created then), by the
+    same rule as ``export_task``; ``-`` is standard output; without ``-o``,
+    ``<stem>.mid`` in the current folder.
     """
-    from pathlib import Path
-
-    from .errors import OutputError, UsageError
+    from .export import output_path
 
     if output == "-":
-        if several:
-            raise UsageError("-o - (standard output) takes a single record, not several")
         return None
-    if output is None:
-        return Path(f"{stem}.mid")
-    path = Path(output)
-    if output.endswith(("/", "\\")) or path.is_dir():
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"cannot create folder {output}: {exc.strerror or exc}") from None
-        return path / f"{stem}.mid"
-    if several:
-        raise UsageError(f"with several tasks, -o must be a folder (end it with '/'): {output}")
-    return path
+    return output_path("." if output is None else output, stem, ".mid")
 
 
 # --------------------------------------------------------------------------- the command
@@ -574,7 +560,7 @@ def run_offline(options: dict[str, Any], console: Console) -> int:
     stem = safe_stem(record.task_id) or (
         safe_stem(Path(source).stem) if source != "-" else None
     ) or "midi-export"
-    target = resolve_output(options["output"], stem, several=False)
+    target = resolve_output(options["output"], stem)
     conversion = convert(record, **convert_options(options))
     written_to, stems = deliver(
         conversion, target, overwrite=options["force"], split=options["split"]
@@ -683,9 +669,9 @@ class Progress:
 
 
 def is_folder_option(value: str | None) -> bool:
-    from pathlib import Path
+    from .export import names_folder
 
-    return value is not None and (value.endswith(("/", "\\")) or Path(value).is_dir())
+    return value is not None and names_folder(value)
 
 
 def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Console) -> int:

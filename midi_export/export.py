@@ -37,6 +37,8 @@ __all__ = [
     "ExportResult",
     "export_task",
     "instrument_slug",
+    "names_folder",
+    "output_path",
     "safe_file_stem",
     "stem_paths",
     "write_conversion",
@@ -183,12 +185,12 @@ def export_task(
     stream: BinaryIO | None = None
     midi_path: Path | None = None
     if isinstance(output, (str, os.PathLike)):
-        midi_path = _target(output, stem, ".mid")
+        midi_path = output_path(output, stem, ".mid")
     else:
         stream = output
         if split:
             raise UsageError("split writes files: give a path or folder, not a stream")
-    json_path = None if save_json is None else _target(save_json, stem, ".json")
+    json_path = None if save_json is None else output_path(save_json, stem, ".json")
     if json_path is not None and midi_path is not None and _same_file(json_path, midi_path):
         raise UsageError(f"the MIDI file and the saved record would both be {midi_path}")
     if not overwrite:  # fail before a long wait rather than after it
@@ -242,13 +244,21 @@ def export_task(
     )
 
 
-def _target(output: str | os.PathLike[str], stem: str, suffix: str) -> Path:
-    """``output`` itself, or ``<output>/<stem><suffix>`` when it is (or names) a folder."""
+def names_folder(output: str | os.PathLike[str]) -> bool:
+    """Whether an output option means a folder: one that exists, or a path ending in ``/``
+    (or the platform's separator)."""
+    text = os.fspath(output)
+    return text.endswith(("/", os.sep)) or os.path.isdir(text)
+
+
+def output_path(output: str | os.PathLike[str], stem: str, suffix: str) -> Path:
+    """``output`` itself, or ``<output>/<stem><suffix>`` when it names a folder (which is
+    created when missing). The one rule for ``-o``, ``--save-json`` and ``export_task``."""
     text = os.fspath(output)
     if not text:
         raise UsageError("the output path is empty")
     path = Path(text)
-    if text.endswith(("/", os.sep)) or path.is_dir():
+    if names_folder(text):
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -303,3 +303,11 @@ def test_no_input_makes_a_traceback(tmp_path: Path, payload: bytes) -> None:
     result = run(["--from-json", "-", "-o", "-"], cwd=tmp_path, stdin=payload)
     assert_clean(result)
     assert result.exit_code in {0, ExitCode.TASK_UNUSABLE, ExitCode.PENDING, ExitCode.INVALID_DATA}
+
+
+def test_the_cli_default_base_url_is_the_clients() -> None:
+    # the CLI keeps its own copy so that --help need not import the fetcher (30 ms)
+    from midi_export import cli as cli_module
+    from midi_export.fetcher import DEFAULT_BASE_URL
+
+    assert cli_module.DEFAULT_BASE_URL == DEFAULT_BASE_URL

@@ -27,7 +27,7 @@ import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from .errors import OutputError, OutputExistsError, UsageError
+from .errors import OutputError, UsageError
 
 if TYPE_CHECKING:
     from .converter import Conversion, ConversionReport
@@ -179,7 +179,7 @@ def export_task(
     atomically. Raises the typed errors of the fetcher, the converter and the writer.
     """
     from .converter import convert
-    from .writer import write_midi
+    from .writer import refuse_existing, write_midi
 
     stem = safe_file_stem(task_id)
     stream: BinaryIO | None = None
@@ -194,12 +194,7 @@ def export_task(
     if json_path is not None and midi_path is not None and _same_file(json_path, midi_path):
         raise UsageError(f"the MIDI file and the saved record would both be {midi_path}")
     if not overwrite:  # fail before a long wait rather than after it
-        for path in (midi_path, json_path):
-            if path is not None and path.exists():
-                raise OutputExistsError(
-                    f"{path} already exists (use --force, or overwrite=True, to replace it)",
-                    path=str(path),
-                )
+        refuse_existing((midi_path, json_path))
 
     if wait:
         result = client.wait_for_result(
@@ -218,13 +213,8 @@ def export_task(
             _write_bytes(result.body, json_path, overwrite=overwrite)
         raise
     stems = [] if midi_path is None or not split else stem_paths(midi_path, conversion.report)
-    if not overwrite:  # every target again, the stems too, before writing any
-        for path in (midi_path, json_path, *(p for _, p in stems)):
-            if path is not None and path.exists():
-                raise OutputExistsError(
-                    f"{path} already exists (use --force, or overwrite=True, to replace it)",
-                    path=str(path),
-                )
+    if not overwrite:  # every target again, the stems too, before the JSON is written
+        refuse_existing((midi_path, json_path, *(p for _, p in stems)))
     if json_path is not None:
         _write_bytes(result.body, json_path, overwrite=overwrite)
     stem_files: tuple[Path, ...] = ()

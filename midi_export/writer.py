@@ -19,7 +19,7 @@ import contextlib
 import errno
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, overload
 
@@ -28,7 +28,7 @@ from .errors import OutputError, OutputExistsError, UsageError
 if TYPE_CHECKING:
     from .converter import Conversion
 
-__all__ = ["midi_to_bytes", "write_files", "write_midi"]
+__all__ = ["midi_to_bytes", "refuse_existing", "write_files", "write_midi"]
 
 # errors of os.link meaning "this file system has no hard links" (not "the name exists")
 _NO_HARD_LINKS = frozenset(
@@ -138,9 +138,7 @@ def write_files(
             raise UsageError(f"{path} would be written twice")
         seen.add(key)
     if not overwrite:
-        for _, path in items:
-            if os.path.lexists(path):
-                raise _exists(path)
+        refuse_existing(path for _, path in items)
     created: list[Path] = []
     try:
         for data, path in items:
@@ -153,6 +151,14 @@ def write_files(
                     path.unlink()
         raise
     return [path for _, path in items]
+
+
+def refuse_existing(paths: Iterable[str | os.PathLike[str] | None]) -> None:
+    """Raise ``OutputExistsError`` for the first of ``paths`` that exists (a dangling link
+    counts: it would be replaced too); None entries are skipped."""
+    for path in paths:
+        if path is not None and os.path.lexists(path):
+            raise _exists(Path(os.fspath(path)))
 
 
 def _reason(exc: OSError) -> str:

@@ -273,3 +273,18 @@ def test_a_leftover_temporary_file_is_skipped_not_reused(
     assert (tmp_path / "song.mid").read_bytes() == conversion.to_bytes()
     assert stale.read_bytes() == b"stale"
     assert sorted(p.name for p in tmp_path.iterdir()) == [stale.name, "song.mid"]
+
+
+def test_refuse_existing_names_the_first_existing_path(tmp_path: Path) -> None:
+    from midi_export.writer import refuse_existing
+
+    free, taken, dangling = tmp_path / "free.mid", tmp_path / "taken.mid", tmp_path / "dead.mid"
+    taken.write_bytes(b"x")
+    dangling.symlink_to(tmp_path / "nowhere")
+    refuse_existing([free, None])
+    with pytest.raises(OutputExistsError) as info:
+        refuse_existing([free, None, taken, dangling])
+    assert info.value.path == str(taken)
+    with pytest.raises(OutputExistsError) as info:
+        refuse_existing([dangling])  # a dangling link would be replaced: it counts
+    assert info.value.path == str(dangling)

@@ -623,7 +623,7 @@ def convert(
     if strict:
         _check_strict(record)
     tempo_map, tempo_report, tempo_warnings = _choose_tempo(
-        record, bpm, ppq, tempo_map, fallback_bpm
+        record, bpm, ppq, tempo_map, fallback_bpm, programs
     )
     quantizer = None
     if grid is not None:
@@ -715,6 +715,7 @@ def _choose_tempo(
     ppq: int,
     tempo_map: TempoMap | None,
     fallback_bpm: float,
+    programs: Mapping[str, int | str] | None,
 ) -> tuple[TempoMap, TempoReport, list[str]]:
     """The tempo map to write, how it was chosen, and warnings (``bpm="auto"`` falling back).
 
@@ -743,7 +744,7 @@ def _choose_tempo(
         raise UsageError(f"ppq must be a whole number, not {ppq!r}")
     from .tempo import estimate_tempo
 
-    estimate = estimate_tempo(record.instruments)
+    estimate = estimate_tempo(record.instruments, programs=programs)
     fell_back = estimate.confidence < AUTO_MIN_CONFIDENCE
     warnings: list[str] = []
     if not fell_back:

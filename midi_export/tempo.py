@@ -41,7 +41,7 @@ numpy is imported inside the functions, so importing this module stays cheap.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -100,11 +100,6 @@ class TempoEstimate:
 # --------------------------------------------------------------------------- roles and events
 
 
-def _is_drums(name: str) -> bool:
-    n = name.strip().lower()
-    return n.startswith("drum") or n in ("percussion", "kit", "standard kit", "drum kit")
-
-
 def _is_bass(name: str, pitches: Sequence[int]) -> bool:
     n = name.strip().lower()
     if "bass" in n and "bassoon" not in n and "lead" not in n:
@@ -131,7 +126,7 @@ class _Events:
     edges: FloatArray | None = None  # (instruments, 2): each one's first and last onset, s
 
 
-def _instrument_events(ins: Instrument) -> tuple[FloatArray, ...] | None:
+def _instrument_events(ins: Instrument, is_drum: bool) -> tuple[FloatArray, ...] | None:
     import numpy as np
 
     if not ins.pitches:
@@ -152,7 +147,7 @@ def _instrument_events(ins: Instrument) -> tuple[FloatArray, ...] | None:
     n = start.size
     zeros = np.zeros(n)
     pcs = np.zeros((n, 12))
-    if _is_drums(ins.name):
+    if is_drum:
         table = np.full(128, 0.35)
         for keys, value in ((_KICKS, 1.0), (_SNARES, 0.85), (_CRASHES, 0.7), (_TOMS, 0.55),
                             (_HATS, 0.4)):
@@ -195,7 +190,7 @@ def _instrument_events(ins: Instrument) -> tuple[FloatArray, ...] | None:
     )
 
 
-def _harmonic_rhythm(instruments: Sequence[Instrument]) -> float:
+def _harmonic_rhythm(instruments: Sequence[Instrument], drums: Sequence[bool]) -> float:
     """Typical time between chord changes in seconds (NaN when it cannot be told).
 
     The pitch classes sounding (notes from start to end, bass doubled) are compared over
@@ -205,8 +200,8 @@ def _harmonic_rhythm(instruments: Sequence[Instrument]) -> float:
 
     hop, half = 0.1, 6
     spans = []
-    for ins in instruments:
-        if _is_drums(ins.name) or not ins.pitches:
+    for ins, is_drum in zip(instruments, drums, strict=True):
+        if is_drum or not ins.pitches:
             continue
         gain = 1.5 if _is_bass(ins.name, ins.pitches) else 1.0
         spans.append((np.asarray(ins.pitches) % 12, np.asarray(ins.starts),
@@ -248,11 +243,17 @@ def _harmonic_rhythm(instruments: Sequence[Instrument]) -> float:
     return float(np.median(gaps)) if gaps.size >= 3 else math.nan
 
 
-def _events(instruments: Iterable[Instrument]) -> _Events | None:
+def _events(
+    instruments: Iterable[Instrument], programs: Mapping[str, int | str] | None
+) -> _Events | None:
     import numpy as np
 
+    from .gm import gm_program
+
     instruments = list(instruments)
-    parts = [p for p in (_instrument_events(ins) for ins in instruments) if p is not None]
+    # the same rule as the converter's (overrides included), so both agree on the drums
+    drums = [gm_program(ins.name, programs).is_drum for ins in instruments]
+    parts = [p for p in map(_instrument_events, instruments, drums) if p is not None]
     if not parts:
         return None
     cols = [np.concatenate([p[k] for p in parts]) for k in range(8)]
@@ -265,7 +266,7 @@ def _events(instruments: Iterable[Instrument]) -> _Events | None:
     return _Events(
         t=t[order], w=cols[1][order], low=cols[2][order], snare=cols[3][order],
         crash=cols[4][order], accent=cols[5][order], pcs=cols[6][order], source=source,
-        harmony=_harmonic_rhythm(instruments),
+        harmony=_harmonic_rhythm(instruments, drums),
         edges=np.array([(p[0][0], p[0][-1]) for p in parts]),
     )
 
@@ -636,11 +637,14 @@ def estimate_tempo(
     *,
     min_bpm: float = 60.0,
     max_bpm: float = 200.0,
+    programs: Mapping[str, int | str] | None = None,
 ) -> TempoEstimate:
     """Estimate the tempo, beat phase and first downbeat of a record from its notes.
 
-    Accepts a ``Record`` or any iterable of ``Instrument``. Pure: no I/O, and the input is
-    not changed. With no notes (or fewer than 8 onsets) the answer is ``DEFAULT_BPM`` with
+    Accepts a ``Record`` or any iterable of ``Instrument``. Which instruments are drums is
+    decided as the converter decides it: ``gm_program(name, programs).is_drum`` (so
+    ``programs``, the converter's overrides, can make one the kit). Pure: no I/O, and the
+    input is not changed. With no notes (or fewer than 8 onsets) the answer is ``DEFAULT_BPM`` with
     ``confidence`` 0 and ``source`` ``"none"``, its downbeat at the first note (or 0 s).
     """
     if not 0 < min_bpm < max_bpm:
@@ -648,9 +652,9 @@ def estimate_tempo(
     from .records import Record
 
     if isinstance(record_or_instruments, Record):
-        ev = _events(record_or_instruments.instruments)
+        ev = _events(record_or_instruments.instruments, programs)
     else:
-        ev = _events(record_or_instruments)
+        ev = _events(record_or_instruments, programs)
     if ev is None or ev.t.size < 8:
         start = float(ev.t[0]) if ev is not None else 0.0
         return TempoEstimate(DEFAULT_BPM, start, 4, 0.0, "none")

@@ -304,3 +304,17 @@ def test_pretty_midi_reads_the_map_back() -> None:
     downbeats = pm.get_downbeats()
     assert min(abs(d - est.first_downbeat) for d in downbeats) < 1e-4
     assert min(abs(d - (est.first_downbeat + 4 * 60 / est.bpm)) for d in downbeats) < 1e-3
+
+
+def test_drums_are_told_by_the_converters_rule_overrides_included() -> None:
+    from grooves import groove
+
+    record = groove(110.0, 0.5, seed=3)
+    assert estimate_tempo(record).source == "drums"
+    # the same kit under a name no rule knows: not drums, unless an override says so
+    renamed = [
+        Instrument("Loop 7", ins.notes) if ins.name == "Drums" else ins
+        for ins in record.instruments
+    ]
+    assert estimate_tempo(renamed).source != "drums"
+    assert estimate_tempo(renamed, programs={"loop 7": "drums"}).source == "drums"

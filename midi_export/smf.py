@@ -32,7 +32,7 @@ import struct
 import sys
 from array import array
 from collections.abc import Iterable, Sequence
-from itertools import chain, compress, count
+from itertools import chain, compress, count, repeat
 from operator import sub
 
 from .errors import InvalidRecordError
@@ -162,13 +162,9 @@ def note_keys(
 def _note_keys_by_arithmetic(
     pitches: bytes, velocities: bytes, starts: Sequence[int], ends: Sequence[int]
 ) -> list[int]:
-    on_bits = (
-        NOTE_ON_FLAG | p << NOTE_PITCH_SHIFT | v for p, v in zip(pitches, velocities, strict=True)
-    )
-    keys = [t << NOTE_TICK_SHIFT | bits for t, bits in zip(starts, on_bits, strict=True)]
-    keys += (
-        t << NOTE_TICK_SHIFT | p << NOTE_PITCH_SHIFT for t, p in zip(ends, pitches, strict=True)
-    )
+    """``note_keys`` one key at a time, for ticks a 32-bit word cannot hold."""
+    keys = list(map(note_key, starts, pitches, velocities))
+    keys += map(note_key, ends, pitches, repeat(0))
     return keys
 
 

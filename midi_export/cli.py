@@ -536,12 +536,18 @@ def deliver(
 
 
 def result_facts(
-    record: Record, report: ConversionReport, written_to: str, stems: Sequence[Path] = ()
+    task_id: str | None,
+    report: ConversionReport,
+    written_to: str,
+    stems: Sequence[Path] = (),
+    **extra: Any,
 ) -> dict[str, Any]:
+    """The ``--json`` object of one converted record (``extra``: facts of fetching only)."""
     return {
         "ok": True,
-        "task_id": record.task_id,
+        "task_id": task_id,
         "output": written_to,
+        **extra,
         "stems": [str(path) for path in stems],
         "report": report.to_dict(),
     }
@@ -567,7 +573,7 @@ def run_offline(options: dict[str, Any], console: Console) -> int:
     )
     show_result(console, conversion.report, written_to, stems)
     if options["as_json"]:
-        emit_json(result_facts(record, conversion.report, written_to, stems))
+        emit_json(result_facts(record.task_id, conversion.report, written_to, stems))
     return 0
 
 
@@ -815,14 +821,13 @@ def outcome_facts(outcome: Outcome) -> dict[str, Any]:
 
     if outcome.result is not None:
         result = outcome.result
-        return {
-            "ok": True,
-            "task_id": outcome.task_id,
-            "output": str(result.midi_path) if result.midi_path else "<stdout>",
-            "saved_json": str(result.json_path) if result.json_path else None,
-            "stems": [str(path) for path in result.stem_paths],
-            "report": result.report.to_dict(),
-        }
+        return result_facts(
+            outcome.task_id,
+            result.report,
+            str(result.midi_path) if result.midi_path else "<stdout>",
+            result.stem_paths,
+            saved_json=str(result.json_path) if result.json_path else None,
+        )
     error = outcome.error
     facts = (
         error_facts(error)

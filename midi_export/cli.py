@@ -79,10 +79,6 @@ class Console:
         if self.verbose and not self.quiet:
             self._emit(text)
 
-    def warn(self, text: str) -> None:
-        if not self.quiet:
-            self._emit(f"warning: {one_line(text)}")
-
     def error(self, text: str) -> None:
         self._emit(f"{PROG}: error: {one_line(text)}")
 
@@ -145,7 +141,8 @@ def summary_lines(
     verbose: bool,
     stems: Sequence[Path | str] = (),
 ) -> list[str]:
-    """The short human summary of one conversion (and the stem files written with it)."""
+    """The short human summary of one conversion: the stem files written with it, then its
+    warnings."""
     written = [ins for ins in report.instruments if ins.written]
     lines = [
         f"{written_to}: {len(written)} instrument{'s' * (len(written) != 1)}, "
@@ -190,6 +187,7 @@ def summary_lines(
         if verbose:
             lines.extend(f"        {problem}" for problem in ins.problems)
     lines.extend(f"  stem  {path}" for path in stems)
+    lines.extend(f"warning: {one_line(warning)}" for warning in report.warnings)
     return lines
 
 
@@ -582,8 +580,6 @@ def show_result(
 ) -> None:
     for line in summary_lines(report, written_to, verbose=console.verbose, stems=stems):
         console.info(line)
-    for warning in report.warnings:
-        console.warn(warning)
 
 
 class Outcome:
@@ -785,7 +781,6 @@ def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: P
             verbose=progress.console.verbose,
             stems=outcome.result.stem_paths,
         )
-        lines += [f"warning: {one_line(w)}" for w in outcome.result.report.warnings]
         if outcome.result.json_path is not None:
             lines.append(f"  raw record saved to {outcome.result.json_path}")
     progress.finished(outcome, lines)

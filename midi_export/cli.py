@@ -75,10 +75,6 @@ class Console:
         if not self.quiet:
             self._emit(text)
 
-    def detail(self, text: str) -> None:
-        if self.verbose and not self.quiet:
-            self._emit(text)
-
     def error(self, text: str) -> None:
         self._emit(f"{PROG}: error: {one_line(text)}")
 

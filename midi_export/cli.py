@@ -740,13 +740,11 @@ def _interruptible_sleep(seconds: float) -> None:
 
 
 def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: Progress) -> Outcome:
-    import sys as _sys
-
     from .errors import MidiExportError
     from .export import export_task
 
     output = options["output"]
-    target: Any = _sys.stdout.buffer if output == "-" else (output or ".")
+    target: Any = sys.stdout.buffer if output == "-" else (output or ".")
     try:
         result = export_task(
             task_id,

@@ -287,6 +287,8 @@ _STATUS_BY_FLAG = {
     3: RecordStatus.GENERATION_FAILED,
 }
 _TIME_KEYS = (("start", "end"), ("start_time", "end_time"), ("startTime", "endTime"))
+_START_KEYS = tuple(start for start, _ in _TIME_KEYS)
+_END_KEYS = tuple(end for _, end in _TIME_KEYS)
 _JSON_WORDS = ("true", "false", "null", "NaN", "Infinity", "-Infinity")
 
 
@@ -638,8 +640,8 @@ def _odd_note(note: Any, index: int, j: int, name: str) -> _Checked:
     A note that is not an object (nor a 3- or 4-item list) cannot be read and raises."""
     if isinstance(note, Mapping):
         pitch = note.get("pitch", _MISSING)
-        start = _first(note, "start", "start_time", "startTime")
-        end = _first(note, "end", "end_time", "endTime")
+        start = _first(note, *_START_KEYS)
+        end = _first(note, *_END_KEYS)
         velocity = note.get("velocity")
     elif isinstance(note, (list, tuple)) and len(note) in (3, 4):
         pitch, start, end = note[0], note[1], note[2]

@@ -417,7 +417,7 @@ def _note_events(
     tempo_map: TempoMap,
     velocities: _VelocityCache,
     quantizer: _Quantizer | None = None,
-) -> tuple[list[int], int, int, MoveStats | None]:
+) -> tuple[Sequence[int], int, int, MoveStats | None]:
     """One instrument's note events as sorted ``smf.note_key`` ints, (cut, merged) and how
     far quantizing moved its notes (None when not quantizing)."""
     pitches = ins.pitches
@@ -442,14 +442,16 @@ def _note_events(
         outcome = _same_pitch_rules(pitches, starts, ends, vels)
         assert outcome is not None  # in start order, the rules always apply
     outcome.apply(ends, vels)
-    events = smf.note_keys(pitch_bytes, bytes(vels), starts, ends)
-    del starts, ends, vels
+    vel_bytes = bytes(vels)
     merged = len(outcome.merged_away)
-    for i in outcome.merged_away:  # -1: sorts first, to be dropped
-        events[i] = events[len(pitches) + i] = -1
-    events.sort()
-    if merged:
-        del events[: 2 * merged]
+    if merged:  # leave the merged-away notes out
+        keep = bytearray(b"\x01") * len(pitches)
+        for i in outcome.merged_away:
+            keep[i] = 0
+        pitch_bytes = bytes(compress(pitch_bytes, keep))
+        vel_bytes = bytes(compress(vel_bytes, keep))
+        starts, ends = list(compress(starts, keep)), list(compress(ends, keep))
+    events = smf.sorted_note_keys(pitch_bytes, vel_bytes, starts, ends)
     return events, outcome.cut, merged, moves
 
 

@@ -76,6 +76,16 @@ class _NoteView(Sequence[Note]):
         return f"<{len(self)} notes of {self._instrument.name!r}>"
 
 
+class NoteColumns(NamedTuple):
+    """Notes already read and found plain (by ``schema``), as the columns of an
+    ``Instrument``: ``parse_record`` takes them as they are."""
+
+    pitches: list[int]
+    starts: list[float]
+    ends: list[float]
+    velocities: list[float]
+
+
 class Instrument:
     """One detected instrument and its valid notes, in the order the record gave them.
 
@@ -174,12 +184,13 @@ class Instrument:
 class Record:
     """One task's record, whatever shape it arrived in.
 
-    ``raw`` is the decoded payload exactly as given (kept so it can be saved again).
-    ``complete_time`` and ``create_time`` are epoch milliseconds when known.
+    ``raw`` is the decoded payload exactly as given (kept so it can be saved again); for a
+    record ``parse_record`` read from large JSON text it is decoded from that text on first
+    use. ``complete_time`` and ``create_time`` are epoch milliseconds when known.
     """
 
-    __slots__ = ("complete_time", "create_time", "error_code", "error_message", "instruments",
-                 "raw", "status", "task_id")
+    __slots__ = ("_raw", "_raw_text", "complete_time", "create_time", "error_code",
+                 "error_message", "instruments", "status", "task_id")
 
     def __init__(
         self,
@@ -200,7 +211,15 @@ class Record:
         self.error_message = error_message
         self.complete_time = complete_time
         self.create_time = create_time
-        self.raw = raw
+        self._raw = raw
+        self._raw_text: bytes | str | None = None
+
+    @property
+    def raw(self) -> Any:
+        """The decoded payload (see the class docstring)."""
+        if self._raw_text is not None:
+            self._raw, self._raw_text = decode_json(self._raw_text), None
+        return self._raw
 
     @property
     def note_count(self) -> int:
@@ -255,7 +274,8 @@ class Record:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Record):
             return NotImplemented
-        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__ if k != "raw")
+        return all(getattr(self, k) == getattr(other, k) for k in self.__slots__
+                   if not k.startswith("_raw"))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -339,8 +359,14 @@ def parse_record(payload: str | bytes | bytearray | Any, *, strict: bool = False
     Text is decoded by ``decode_json``: msgspec for large text (fast, and no more memory
     than the stdlib), the stdlib's json for small text and for whatever msgspec refuses,
     so ``NaN`` and ``Infinity`` literals are read and error positions are the stdlib's.
+    Large text of the API's own shape whose notes are all valid is first tried with
+    ``schema``, which decodes and checks the notes in C; the record is the same.
     """
     if isinstance(payload, (str, bytes, bytearray, memoryview)):
+        if len(payload) >= _MSGSPEC_MIN_SIZE:
+            record = _parse_large(payload, strict)
+            if record is not None:
+                return record
         payload = decode_json(payload)
     if isinstance(payload, Mapping):
         if "code" in payload or "data" in payload:
@@ -356,6 +382,25 @@ def parse_record(payload: str | bytes | bytearray | Any, *, strict: bool = False
     raise InvalidRecordError(
         f"the top level is {_kind(payload)}, expected an object (a record) or a list"
     )
+
+
+def _parse_large(text: str | bytes | bytearray | memoryview, strict: bool) -> Record | None:
+    """A large record of the API's own shape whose notes are all plain, decoded and checked
+    by msgspec (``schema``): the same ``Record``, sooner. None for anything else, which
+    ``parse_record`` then reads the usual way (and words any error as for small records)."""
+    from .schema import decode_envelope
+
+    envelope = decode_envelope(text)
+    if envelope is None:
+        return None
+    try:
+        record = _from_envelope(envelope, strict)
+    except InvalidRecordError:
+        return None
+    # ``raw`` would be the schema's dicts and columns: decode the text if someone asks
+    record._raw = None
+    record._raw_text = text if isinstance(text, (bytes, str)) else bytes(text)
+    return record
 
 
 def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
@@ -558,6 +603,8 @@ def _read_notes(notes: Any, index: int, name: str, strict: bool) -> Instrument:
     They take the fast path, which appends the very objects the decoder made (no new floats,
     no object per note). Anything else goes to ``_odd_note``.
     """
+    if type(notes) is NoteColumns:
+        return Instrument.from_columns(name, *notes)
     if notes is None:
         notes = ()
     elif not isinstance(notes, (list, tuple)):

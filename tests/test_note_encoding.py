@@ -6,6 +6,7 @@ runs of short deltas, keys out of order, and gaps too long for a file."""
 from __future__ import annotations
 
 import io
+from array import array
 
 import mido
 import pytest
@@ -149,3 +150,38 @@ def test_note_keys_are_note_key_of_each_note(notes: list[tuple[int, int, int, in
     expected = [smf.note_key(s, p, v) for p, v, s, _ in notes]
     expected += [smf.note_key(e, p, 0) for p, _, _, e in notes]
     assert smf.note_keys(pitches, velocities, starts, ends) == expected
+
+
+# Ticks in every range sorted_note_keys treats differently: sorted as doubles (below
+# 0x7F000000), as 64-bit ints (from there on, where a key's bits would read as a NaN or an
+# infinity), and as plain ints (from 2**32 on).
+_ANY_RANGE_TICK = st.one_of(st.integers(0, 10_000), st.integers(0x7EFF_FF00, 0x7F00_0100),
+                            st.integers(0x7F00_0000, 2**32 - 1), st.integers(0, 2**33))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    notes=st.lists(
+        st.tuples(st.integers(0, 127), st.integers(1, 127), _ANY_RANGE_TICK, _ANY_RANGE_TICK),
+        max_size=60,
+    )
+)
+def test_sorted_note_keys_are_the_note_keys_sorted(notes: list[tuple[int, int, int, int]]) -> None:
+    pitches = bytes(p for p, _, _, _ in notes)
+    velocities = bytes(v for _, v, _, _ in notes)
+    starts = [s for _, _, s, _ in notes]
+    ends = [e for _, _, _, e in notes]
+    keys = smf.sorted_note_keys(pitches, velocities, starts, ends)
+    assert list(keys) == sorted(smf.note_keys(pitches, velocities, starts, ends))
+
+
+def test_sorted_note_keys_sort_as_doubles_by_bits() -> None:
+    # Keys whose doubles are subnormal (tick 0), tiny and huge, with on/off and pitch bits
+    # in play: the bit order is the order.
+    starts = [0, 0, 1, 2**20, 2**30, 0x7EFF_FFFF, 5, 5]
+    ends = [1, 0, 3, 2**20 + 1, 2**30, 0x7EFF_FFFF, 5, 6]
+    pitches = bytes([60, 61, 0, 127, 64, 1, 60, 59])
+    velocities = bytes([1, 127, 64, 2, 3, 4, 5, 6])
+    keys = smf.sorted_note_keys(pitches, velocities, starts, ends)
+    assert isinstance(keys, array) and keys.typecode == "Q"
+    assert list(keys) == sorted(smf.note_keys(pitches, velocities, starts, ends))

@@ -108,7 +108,7 @@ def fast(notes: list[Note]) -> tuple[list[int], int, int]:
     events, cut, merged, _ = _note_events(
         Instrument("Piano", notes), ONE_TICK_PER_SECOND, _VelocityCache()
     )
-    return events, cut, merged
+    return list(events), cut, merged
 
 
 @settings(max_examples=400, deadline=None)

@@ -456,7 +456,7 @@ def _note_events(
 
 
 def _pitch_bytes(pitches: list[int]) -> bytes:
-    """The pitches as bytes (for ``smf.note_keys``), which checks them on the way: a pitch
+    """The pitches as bytes (for ``smf.sorted_note_keys``), which checks them on the way: a pitch
     outside 0..127 raises ``InvalidRecordError``."""
     try:
         data = bytes(pitches)

@@ -15,11 +15,11 @@ compare the two byte for byte), only without building a message object per event
 - one ``end_of_track`` at the end of every track.
 
 The fast path for notes, ``TrackWriter.note_events``, takes events packed as ints by
-``note_key`` (or ``note_keys`` for columns of notes): ``tick << 32 | is_on << 16 |
+``note_key`` (or ``sorted_note_keys`` for columns of notes): ``tick << 32 | is_on << 16 |
 pitch << 8 | velocity``. Sorting these ints gives the order a file needs: by tick, then
 note-offs before note-ons, then by pitch (and velocity). Note-offs are written as note_on
 with velocity 0, so running status covers every note event of a track. Every field is whole
-bytes of a 64-bit word so that keys are built (``note_keys``) and encoded
+bytes of a 64-bit word so that keys are built (``sorted_note_keys``) and encoded
 (``_encode_notes``) by the C code of ``array``, ``bytes``, ``bytearray`` and ``int`` rather
 than by a Python loop per note.
 
@@ -46,7 +46,6 @@ __all__ = [
     "file_bytes",
     "header_chunk",
     "note_key",
-    "note_keys",
     "sorted_note_keys",
     "vlq",
 ]
@@ -63,7 +62,7 @@ NOTE_ON_FLAG = 1 << 16
 NOTE_PITCH_SHIFT = 8
 """Bits below the pitch in a note key (the velocity's byte)."""
 
-# ``note_keys`` and ``_encode_notes`` see keys as 64-bit little-endian words: the tick is
+# ``_key_words`` and ``_encode_notes`` see keys as 64-bit little-endian words: the tick is
 # the upper 32-bit half, the on flag byte 2, the pitch byte 1 and the velocity byte 0.
 # Elsewhere (no such machine runs CPython today) the plain int operations run.
 _WORDS_AS_EXPECTED = sys.byteorder == "little" and struct.calcsize("I") == 4
@@ -133,33 +132,19 @@ def note_key(tick: int, pitch: int, velocity: int) -> int:
     return tick << NOTE_TICK_SHIFT | pitch << NOTE_PITCH_SHIFT
 
 
-def note_keys(
-    pitches: bytes, velocities: bytes, starts: Sequence[int], ends: Sequence[int]
-) -> list[int]:
-    """The ``note_key`` of every note's note-on, then of every note's note-off.
-
-    Notes as columns: ``pitches`` and ``velocities`` (1..127) as bytes, ticks as ints.
-    The keys' bytes are laid out in a buffer column by column and read back as 64-bit
-    ints: one C conversion per key instead of several int operations.
-    """
-    words = _key_words(pitches, velocities, starts, ends)
-    if words is None:
-        return _note_keys_by_arithmetic(pitches, velocities, starts, ends)
-    keys: list[int] = memoryview(words).cast("Q").tolist()
-    return keys
-
-
 def sorted_note_keys(
     pitches: bytes, velocities: bytes, starts: Sequence[int], ends: Sequence[int]
 ) -> Sequence[int]:
-    """``note_keys`` in order, ready for ``TrackWriter.note_events`` (an ``array("Q")``, or
-    a list for ticks from 2**32 on).
+    """The ``note_key`` of every note's note-on and note-off, in order, ready for
+    ``TrackWriter.note_events`` (an ``array("Q")``, or a list for ticks from 2**32 on).
 
-    The keys are sorted as doubles: a non-negative double that is not a NaN orders exactly
-    like its 64 bits read as an unsigned integer, and CPython sorts a list of floats (one C
-    comparison each) about three times as fast as a list of 64-bit ints. A key's top bits
-    would read as a NaN or an infinity only from tick 0x7F000000 on (sign and exponent are
-    the tick's top 12 bits); such keys are sorted as ints.
+    Notes as columns: ``pitches`` and ``velocities`` (1..127) as bytes, ticks as ints. The
+    keys' bytes are laid out in a buffer column by column (``_key_words``), so no Python
+    operation runs per key. They are then sorted as doubles: a non-negative double that is
+    not a NaN orders exactly like its 64 bits read as an unsigned integer, and CPython sorts
+    a list of floats (one C comparison each) about three times as fast as a list of 64-bit
+    ints. A key's top bits would read as a NaN or an infinity only from tick 0x7F000000 on
+    (sign and exponent are the tick's top 12 bits); such keys are sorted as ints.
     """
     words = _key_words(pitches, velocities, starts, ends)
     if words is None:
@@ -199,7 +184,7 @@ def _key_words(
 def _note_keys_by_arithmetic(
     pitches: bytes, velocities: bytes, starts: Sequence[int], ends: Sequence[int]
 ) -> list[int]:
-    """``note_keys`` one key at a time, for ticks a 32-bit word cannot hold."""
+    """The keys one at a time, for ticks a 32-bit word cannot hold."""
     keys = list(map(note_key, starts, pitches, velocities))
     keys += map(note_key, ends, pitches, repeat(0))
     return keys

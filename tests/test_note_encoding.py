@@ -1,4 +1,4 @@
-"""smf's columnar note path (``note_keys``, ``TrackWriter.note_events``) against plain
+"""smf's columnar note path (``sorted_note_keys``, ``TrackWriter.note_events``) against plain
 references, at the edges of its shortcuts: VLQ lengths (1, 2, 3, 4 bytes), ticks near 2**31
 and 2**32 (where the array-based path hands over to the plain loop), long silences between
 runs of short deltas, keys out of order, and gaps too long for a file."""
@@ -133,25 +133,6 @@ def test_keys_before_the_writers_tick_are_a_bug() -> None:
         writer.note_events([smf.note_key(50, 60, 0)], 0)
 
 
-@settings(max_examples=200, deadline=None)
-@given(
-    notes=st.lists(
-        st.tuples(st.integers(0, 127), st.integers(1, 127),
-                  st.one_of(st.integers(0, 10_000), st.integers(0, 2**33)),
-                  st.one_of(st.integers(0, 10_000), st.integers(0, 2**33))),
-        max_size=50,
-    )
-)
-def test_note_keys_are_note_key_of_each_note(notes: list[tuple[int, int, int, int]]) -> None:
-    pitches = bytes(p for p, _, _, _ in notes)
-    velocities = bytes(v for _, v, _, _ in notes)
-    starts = [s for _, _, s, _ in notes]
-    ends = [e for _, _, _, e in notes]
-    expected = [smf.note_key(s, p, v) for p, v, s, _ in notes]
-    expected += [smf.note_key(e, p, 0) for p, _, _, e in notes]
-    assert smf.note_keys(pitches, velocities, starts, ends) == expected
-
-
 # Ticks in every range sorted_note_keys treats differently: sorted as doubles (below
 # 0x7F000000), as 64-bit ints (from there on, where a key's bits would read as a NaN or an
 # infinity), and as plain ints (from 2**32 on).
@@ -166,13 +147,21 @@ _ANY_RANGE_TICK = st.one_of(st.integers(0, 10_000), st.integers(0x7EFF_FF00, 0x7
         max_size=60,
     )
 )
-def test_sorted_note_keys_are_the_note_keys_sorted(notes: list[tuple[int, int, int, int]]) -> None:
+def test_sorted_note_keys_are_each_note_key_sorted(notes: list[tuple[int, int, int, int]]) -> None:
     pitches = bytes(p for p, _, _, _ in notes)
     velocities = bytes(v for _, v, _, _ in notes)
     starts = [s for _, _, s, _ in notes]
     ends = [e for _, _, _, e in notes]
     keys = smf.sorted_note_keys(pitches, velocities, starts, ends)
-    assert list(keys) == sorted(smf.note_keys(pitches, velocities, starts, ends))
+    assert list(keys) == each_note_key_sorted(pitches, velocities, starts, ends)
+
+
+def each_note_key_sorted(pitches: bytes, velocities: bytes, starts: list[int],
+                         ends: list[int]) -> list[int]:
+    """The reference: ``note_key`` of each note-on and note-off, sorted as ints."""
+    keys = [smf.note_key(s, p, v) for p, v, s in zip(pitches, velocities, starts, strict=True)]
+    keys += [smf.note_key(e, p, 0) for p, e in zip(pitches, ends, strict=True)]
+    return sorted(keys)
 
 
 def test_sorted_note_keys_sort_as_doubles_by_bits() -> None:
@@ -184,4 +173,4 @@ def test_sorted_note_keys_sort_as_doubles_by_bits() -> None:
     velocities = bytes([1, 127, 64, 2, 3, 4, 5, 6])
     keys = smf.sorted_note_keys(pitches, velocities, starts, ends)
     assert isinstance(keys, array) and keys.typecode == "Q"
-    assert list(keys) == sorted(smf.note_keys(pitches, velocities, starts, ends))
+    assert list(keys) == each_note_key_sorted(pitches, velocities, starts, ends)

@@ -235,7 +235,7 @@ class Record:
         or only empty ones) ``EmptyMidiDataError``; a success whose notes were all invalid
         ``InvalidRecordError``. A record with at least one valid note passes.
         """
-        task = f"task {self.task_id}" if self.task_id else "the task"
+        task = f"task {self.task_id!r}" if self.task_id else "the task"
         if self.status is RecordStatus.PENDING:
             raise TaskPendingError(f"{task} is still pending", task_id=self.task_id)
         if self.status is not RecordStatus.SUCCESS:

@@ -673,7 +673,7 @@ def test_raise_for_status_pending() -> None:
     record = parse_record(load_fixture("record-info-pending"))
     with pytest.raises(TaskPendingError) as info:
         record.raise_for_status()
-    assert str(info.value) == "task 5c79xxxxbe8e is still pending"
+    assert str(info.value) == "task '5c79xxxxbe8e' is still pending"
     assert info.value.task_id == "5c79xxxxbe8e"
 
 
@@ -685,11 +685,11 @@ def test_raise_for_status_pending_without_task_id() -> None:
 @pytest.mark.parametrize(
     ("name", "message"),
     [
-        ("record-info-generation-failed", "task 5c79xxxxbe8e failed to generate MIDI "
+        ("record-info-generation-failed", "task '5c79xxxxbe8e' failed to generate MIDI "
          "(errorCode MIDI_GENERATION_FAILED: MIDI generation failed)"),
-        ("record-info-create-failed", "task 5c79xxxxbe8f could not be created "
+        ("record-info-create-failed", "task '5c79xxxxbe8f' could not be created "
          "(errorCode CREATE_TASK_FAILED: Failed to create task)"),
-        ("callback-failed-null-data", "task 5c79xxxxbe8e failed to generate MIDI "
+        ("callback-failed-null-data", "task '5c79xxxxbe8e' failed to generate MIDI "
          "(errorCode 500: MIDI generation failed)"),
     ],
 )
@@ -705,7 +705,7 @@ def test_raise_for_status_failed(name: str, message: str) -> None:
 
 def test_raise_for_status_failed_without_reason() -> None:
     record = parse_record({"taskId": "T", "successFlag": 3})
-    with pytest.raises(TaskFailedError, match=r"^task T failed to generate MIDI \(no reason"):
+    with pytest.raises(TaskFailedError, match=r"^task 'T' failed to generate MIDI \(no reason"):
         record.raise_for_status()
 
 
@@ -725,7 +725,7 @@ def test_raise_for_status_empty(payload: Any, found: str) -> None:
     with pytest.raises(EmptyMidiDataError) as info:
         parse_record(payload).raise_for_status()
     assert str(info.value) == (
-        f"task 5c79xxxxbe8e succeeded but its MIDI data is empty ({found}); this can happen "
+        f"task '5c79xxxxbe8e' succeeded but its MIDI data is empty ({found}); this can happen "
         "when the audio comes from a split_stem vocal separation")
     assert info.value.task_id == "5c79xxxxbe8e"
 

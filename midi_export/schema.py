@@ -6,7 +6,7 @@ range-checking its values in C as ``records`` would in Python: a pitch that is a
 number 0..127, times that are finite numbers from 0 on, a velocity 0..1, each also as a
 numeric string (``"0.19"``, ``"60"``). What is left is one C pass for start <= end and the
 columns. On a 300,000-note record that takes about 100 ms where untyped decoding plus the
-Python loop of ``records`` takes about 150 (``make bench``, the parse_record row).
+Python loop of ``records`` takes about 170 (``benchmarks/fallback.py``).
 
 Only the API's own shape with plain notes fits: ``{code, msg, data: {..., midiData:
 {instruments: [{name, notes: [{pitch, start, end, velocity}]}]}}}``, or the callback's

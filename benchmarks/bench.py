@@ -482,8 +482,8 @@ def measure_inprocess(
     ours = [n for n in ("parse", "convert", "parse_convert") if n in names]
     if ours:
         try:
-            from midi_export.converter import convert
-            from midi_export.records import parse_record
+            from midi_export.midi.convert import convert
+            from midi_export.record import parse_record
         except Exception as exc:
             for name in ours:
                 results[name] = {"label": LABELS[name], "wall_s": [],

@@ -23,7 +23,7 @@ from typing import Any
 
 import bench
 
-from midi_export.records import decode_json, parse_record
+from midi_export.record import decode_json, parse_record
 
 
 def best_of(runs: int, work: Callable[[], Any]) -> float:

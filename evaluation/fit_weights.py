@@ -5,7 +5,7 @@
 The songs come from ``make_set`` with a different seed than the evaluation set
 (``DEFAULT_SEED``), so the scores in ``results.json`` are on songs the weights never saw;
 the real songs are never used here. For every song, each candidate tempo of
-``midi_export.tempo`` gets its feature vector; the weights minimise the softmax loss over
+``midi_export.music.tempo`` gets its feature vector; the weights minimise the softmax loss over
 each song's candidates (the one within 2 % of the truth should win), with a small L2
 penalty. Paste the printed tuple into ``_WEIGHTS`` in ``midi_export/tempo.py``.
 """
@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from evaluation.make_set import make_set  # noqa: E402
-from midi_export import tempo  # noqa: E402
+from midi_export.music import onsets, tempo  # noqa: E402
 
 TRAIN_SEED = 1
 
@@ -33,7 +33,7 @@ def candidate_table(n: int, seed: int) -> list[tuple[np.ndarray, int]]:
     """Per song: the features of its candidates and the index of the right one (or -1)."""
     out = []
     for song in make_set(n, seed):
-        ev = tempo._events(song.to_instruments())
+        ev = onsets.onset_events(song.to_instruments(), None)
         if ev is None:
             continue
         fits = tempo._fits(ev, 60.0, 200.0)

@@ -266,8 +266,8 @@ class Song:
         }
 
     def to_instruments(self) -> list[Any]:
-        """The song as ``midi_export.records.Instrument`` objects (empty tracks kept)."""
-        from midi_export.records import Instrument
+        """The song as ``midi_export.Instrument`` objects (empty tracks kept)."""
+        from midi_export.record import Instrument
 
         return [
             Instrument.from_columns(

@@ -35,8 +35,8 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from midi_export.records import Instrument  # noqa: E402
-from midi_export.tempo import estimate_tempo  # noqa: E402
+from midi_export.music.tempo import estimate_tempo  # noqa: E402
+from midi_export.record import Instrument  # noqa: E402
 
 GRID_TOL = 0.015
 BAR_TOL = 0.040
@@ -46,7 +46,7 @@ CLASSES = ("within 2%", "double", "half", "3:2", "2:3", "other")
 def instruments_from_envelope(payload: dict[str, Any]) -> list[Instrument]:
     """The record's instruments, through ``parse_record`` when it is there."""
     try:
-        from midi_export.records import parse_record
+        from midi_export.record import parse_record
 
         return list(parse_record(payload).instruments)
     except NotImplementedError:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .converter import Conversion, ConversionReport, InstrumentReport, convert
+    from .api.client import Client, FetchResult
     from .errors import (
         AccountError,
         AuthenticationError,
@@ -40,51 +40,53 @@ if TYPE_CHECKING:
         UsageError,
     )
     from .export import ExportResult, export_task
-    from .fetcher import Client, FetchResult
-    from .gm import ProgramMatch, gm_program
+    from .midi.conversion import Conversion
+    from .midi.convert import convert
+    from .midi.report import ConversionReport, InstrumentReport
+    from .midi.tempo_map import TempoMap
+    from .music.gm import ProgramMatch, gm_program
+    from .music.tempo import TempoEstimate, estimate_tempo
     from .pm import to_pretty_midi
-    from .records import Instrument, Note, Record, RecordStatus, parse_record
-    from .tempo import TempoEstimate, estimate_tempo
-    from .timing import TempoMap
+    from .record import Instrument, Note, Record, RecordStatus, parse_record
     from .writer import midi_to_bytes, write_midi
 
 # public name -> the module (inside this package) that defines it
 _HOMES: dict[str, str] = {
     "AccountError": "errors",
     "AuthenticationError": "errors",
-    "Client": "fetcher",
-    "Conversion": "converter",
-    "ConversionReport": "converter",
+    "Client": "api.client",
+    "Conversion": "midi.conversion",
+    "ConversionReport": "midi.report",
     "EmptyMidiDataError": "errors",
     "ExitCode": "errors",
     "ExportResult": "export",
-    "FetchResult": "fetcher",
-    "Instrument": "records",
-    "InstrumentReport": "converter",
+    "FetchResult": "api.client",
+    "Instrument": "record",
+    "InstrumentReport": "midi.report",
     "InvalidRecordError": "errors",
     "InvalidResponseError": "errors",
     "MidiExportError": "errors",
-    "Note": "records",
+    "Note": "record",
     "OutputError": "errors",
     "OutputExistsError": "errors",
-    "ProgramMatch": "gm",
+    "ProgramMatch": "music.gm",
     "RateLimitedError": "errors",
-    "Record": "records",
-    "RecordStatus": "records",
+    "Record": "record",
+    "RecordStatus": "record",
     "ServiceError": "errors",
     "TaskFailedError": "errors",
     "TaskNotFoundError": "errors",
     "TaskPendingError": "errors",
     "TaskUnusableError": "errors",
-    "TempoEstimate": "tempo",
-    "TempoMap": "timing",
+    "TempoEstimate": "music.tempo",
+    "TempoMap": "midi.tempo_map",
     "UsageError": "errors",
-    "convert": "converter",
-    "estimate_tempo": "tempo",
+    "convert": "midi.convert",
+    "estimate_tempo": "music.tempo",
     "export_task": "export",
-    "gm_program": "gm",
+    "gm_program": "music.gm",
     "midi_to_bytes": "writer",
-    "parse_record": "records",
+    "parse_record": "record",
     "to_pretty_midi": "pm",
     "write_midi": "writer",
 }

@@ -6,7 +6,7 @@ exception that fits (``ValueError``, ``PermissionError``, ``ConnectionError``, `
 so callers that do not know this package can still catch them sensibly.
 
 No message built here ever contains an API key: callers pass only server text, which the
-fetcher has already scrubbed.
+API client has already scrubbed.
 """
 
 from __future__ import annotations

@@ -21,8 +21,9 @@ import inspect
 import io
 from typing import TYPE_CHECKING, Any
 
-from .converter import Conversion, convert
-from .records import Record
+from .midi.conversion import Conversion
+from .midi.convert import convert
+from .record import Record
 
 if TYPE_CHECKING:
     import pretty_midi

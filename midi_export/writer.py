@@ -26,7 +26,7 @@ from typing import IO, TYPE_CHECKING, Any, overload
 from .errors import OutputError, OutputExistsError, UsageError
 
 if TYPE_CHECKING:
-    from .converter import Conversion
+    from .midi.conversion import Conversion
 
 __all__ = ["midi_to_bytes", "refuse_existing", "write_files", "write_midi"]
 
@@ -52,7 +52,7 @@ def midi_to_bytes(midi: Conversion | bytes | bytearray | memoryview | Any) -> by
         return midi
     if isinstance(midi, (bytearray, memoryview)):
         return bytes(midi)
-    from .converter import Conversion
+    from .midi.conversion import Conversion
 
     if isinstance(midi, Conversion):
         return midi.to_bytes()

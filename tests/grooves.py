@@ -14,7 +14,7 @@ import json
 import random
 from typing import Any
 
-from midi_export.records import Instrument, Record, RecordStatus
+from midi_export.record import Instrument, Record, RecordStatus
 
 __all__ = ["groove", "random_onsets", "to_json"]
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from midi_export.records import Instrument, Note, Record, RecordStatus
+from midi_export.record import Instrument, Note, Record, RecordStatus
 
 __all__ = [
     "GM_NAMES",

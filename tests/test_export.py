@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from midi_export.converter import convert
+from midi_export.api.client import Client
 from midi_export.errors import (
     OutputError,
     OutputExistsError,
@@ -21,9 +21,10 @@ from midi_export.errors import (
     TaskPendingError,
     UsageError,
 )
-from midi_export.export import ExportResult, export_task, safe_file_stem
-from midi_export.fetcher import Client
-from midi_export.records import RecordStatus, parse_record
+from midi_export.export import ExportResult, export_task
+from midi_export.midi.convert import convert
+from midi_export.paths import safe_file_stem
+from midi_export.record import RecordStatus, parse_record
 from midi_export.testing import FakeRecordAPI, failed, pending, success
 
 from conftest import fixture_path

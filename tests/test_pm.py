@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import midi_export
-from midi_export.converter import convert
+from midi_export.midi.convert import convert
 from midi_export.pm import to_pretty_midi
-from midi_export.records import Instrument, Record, RecordStatus, parse_record
+from midi_export.record import Instrument, Record, RecordStatus, parse_record
 
 from conftest import load_fixture
 from grooves import groove

@@ -79,8 +79,8 @@ def test_offline_conversion_loads_neither_requests_nor_mido(tmp_path: Path) -> N
         f"    main({args!r})\n"
         "except SystemExit as e:\n"
         "    assert e.code == 0, e.code\n"
-        "print([m for m in ['requests', 'mido', 'numpy', 'pretty_midi', 'midi_export.quantize',"
-        " 'midi_export.tempo'] if m in sys.modules])\n"
+        "print([m for m in ['requests', 'mido', 'numpy', 'pretty_midi',"
+        " 'midi_export.midi.quantize', 'midi_export.music.tempo'] if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -22,9 +22,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
-from midi_export.converter import Conversion, convert
-from midi_export.records import Record, parse_record
-from midi_export.timing import TempoMap
+from midi_export.midi.conversion import Conversion
+from midi_export.midi.convert import convert
+from midi_export.midi.tempo_map import TempoMap
+from midi_export.record import Record, parse_record
 
 from conftest import load_fixture
 from strategies import RefNote, payloads, records, reference_notes

@@ -20,16 +20,13 @@ import pytest
 from click.testing import Result
 
 from midi_export import writer
-from midi_export.converter import Conversion, convert
+from midi_export.api.client import Client
 from midi_export.errors import OutputError, OutputExistsError, UsageError
-from midi_export.export import (
-    export_task,
-    instrument_slug,
-    stem_paths,
-    write_conversion,
-)
-from midi_export.fetcher import Client
-from midi_export.records import Instrument, Record, RecordStatus
+from midi_export.export import export_task, write_conversion
+from midi_export.midi.conversion import Conversion
+from midi_export.midi.convert import convert
+from midi_export.paths import instrument_slug, stem_paths
+from midi_export.record import Instrument, Record, RecordStatus
 from midi_export.testing import FakeRecordAPI
 from midi_export.writer import write_files
 

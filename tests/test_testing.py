@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from midi_export.api.client import Client
 from midi_export.errors import AuthenticationError
-from midi_export.fetcher import Client
-from midi_export.records import RecordStatus, parse_record
+from midi_export.record import RecordStatus, parse_record
 from midi_export.testing import (
     FakeRecordAPI,
     body_code,

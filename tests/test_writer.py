@@ -12,9 +12,10 @@ from typing import Any
 import mido
 import pytest
 
-from midi_export.converter import Conversion, convert
 from midi_export.errors import OutputError, OutputExistsError
-from midi_export.records import parse_record
+from midi_export.midi.conversion import Conversion
+from midi_export.midi.convert import convert
+from midi_export.record import parse_record
 from midi_export.writer import midi_to_bytes, write_midi
 
 from conftest import load_fixture

@@ -1,0 +1,156 @@
+"""HTTP with the key: one ``requests`` session per thread, redirects followed by hand
+(https only, the key never sent to another origin), bodies capped and scrubbed of the key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
+
+from .._version import __version__
+from ..errors import InvalidResponseError, ServiceError, UsageError
+from .safety import BearerAuth, Redactor, check_url, is_loopback, no_proxies, origin
+
+if TYPE_CHECKING:
+    import requests
+
+__all__ = ["MAX_REDIRECTS", "Transport"]
+
+MAX_REDIRECTS = 5
+
+logger = logging.getLogger("midi_export")
+
+
+class Transport:
+    """The HTTP side of one ``Client``: its sessions, key, time-outs and answer cap."""
+
+    def __init__(
+        self,
+        key: str,
+        text: Redactor,
+        *,
+        host: str,
+        connect_timeout: float,
+        request_timeout: float,
+        max_response_bytes: int,
+        user_agent: str | None,
+        session: requests.Session | None,
+    ) -> None:
+        self._key = key
+        self.text = text
+        self._host = host
+        self.connect_timeout = connect_timeout
+        self.request_timeout = request_timeout
+        self.max_response_bytes = max_response_bytes
+        self._user_agent = user_agent
+        self._given_session = session
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    @property
+    def user_agent(self) -> str:
+        """``midi-export/<version> (+python-requests/<version>)`` unless one was given."""
+        if self._user_agent is None:
+            import requests
+
+            self._user_agent = (
+                f"midi-export/{__version__} (+python-requests/{requests.__version__})"
+            )
+        return self._user_agent
+
+    def close(self) -> None:
+        """Close the sessions this client opened (a session given to it is left open)."""
+        with self._lock:
+            self._closed = True
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
+
+    def get(self, url: str, params: dict[str, str]) -> tuple[int, Mapping[str, str], bytes]:
+        """GET ``url`` with the key, following redirects by hand (https only, no key
+        off-origin); the status, headers and body (capped, key scrubbed)."""
+        session = self.session()
+        params_: dict[str, str] | None = params
+        send_key = True
+        for _hop in range(MAX_REDIRECTS + 1):
+            shown = "".join(f" {k}={self.text.scrub(v)}" for k, v in (params_ or {}).items())
+            logger.debug("GET %s%s", self.text.scrub(url), shown)
+            response = session.get(
+                url,
+                params=params_,
+                headers={"User-Agent": self.user_agent, "Accept": "application/json"},
+                auth=BearerAuth(self._key) if send_key else None,
+                proxies=no_proxies() if is_loopback(urlsplit(url).hostname or "") else None,
+                timeout=(self.connect_timeout, self.request_timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                location = response.headers.get("Location")
+                if response.is_redirect and location:
+                    target = urljoin(response.url, location)
+                    try:
+                        check_url(target, "the redirect target", self.text.scrub)
+                    except UsageError as exc:
+                        raise ServiceError(
+                            f"{self._host} redirected to an address this client refuses: {exc}",
+                            status=response.status_code,
+                        ) from None
+                    if origin(target) != origin(response.url):
+                        send_key = False  # and never again in this chain
+                    logger.debug("redirected (HTTP %d) to %s%s", response.status_code,
+                                 self.text.scrub(target), "" if send_key else " (key not sent)")
+                    url, params_ = target, None
+                    continue
+                body = self.read_body(response)
+                return response.status_code, response.headers, body
+            finally:
+                response.close()
+        raise ServiceError(f"{self._host} redirected more than {MAX_REDIRECTS} times")
+
+    def read_body(self, response: requests.Response) -> bytes:
+        """The body, refused above ``max_response_bytes``, the key scrubbed out of it."""
+        cap = self.max_response_bytes
+        declared = response.headers.get("Content-Length", "")
+        if declared.strip().isdigit() and int(declared) > cap:
+            raise InvalidResponseError(
+                f"the answer from {self._host} is {int(declared)} bytes, more than the "
+                f"{cap}-byte limit (HTTP {response.status_code})",
+                status=response.status_code,
+            )
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(chunk_size=256 * 1024):
+            size += len(chunk)
+            if size > cap:
+                raise InvalidResponseError(
+                    f"the answer from {self._host} is more than the {cap}-byte limit "
+                    f"(HTTP {response.status_code})",
+                    status=response.status_code,
+                )
+            chunks.append(chunk)
+        return self.text.scrub_body(b"".join(chunks))
+
+    def session(self) -> requests.Session:
+        """This thread's session (or the one given)."""
+        if self._closed:
+            raise UsageError("this Client is closed")
+        if self._given_session is not None:
+            return self._given_session
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            import requests
+
+            with self._lock:
+                if self._closed:
+                    raise UsageError("this Client is closed")
+                session = requests.Session()
+                session.headers["User-Agent"] = self.user_agent
+                self._sessions.append(session)
+            self._local.session = session
+        return session

@@ -1,0 +1,93 @@
+"""The short human summary of a conversion: what was written, per instrument, and why."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from .console import Console, format_bpm, format_seconds, one_line, plural
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..midi.report import ConversionReport
+
+__all__ = ["format_tempo", "show_result", "summary_lines"]
+
+
+def format_tempo(report: ConversionReport) -> str:
+    """``96 BPM (auto from drums, confidence 0.91, downbeat at 0.625 s)``, or ``120 BPM``."""
+    tempo = report.tempo
+    text = f"{format_bpm(tempo.bpm)} BPM"
+    if tempo.mode != "auto":
+        return text
+    if tempo.fell_back:
+        return f"{text} (auto fell back: confidence {tempo.confidence or 0.0:.2f})"
+    return (
+        f"{text} (auto from {tempo.source}, confidence {tempo.confidence or 0.0:.2f}, "
+        f"downbeat at {tempo.first_downbeat:.3f} s)"
+    )
+
+
+def summary_lines(
+    report: ConversionReport,
+    written_to: str,
+    *,
+    verbose: bool,
+    stems: Sequence[Path | str] = (),
+) -> list[str]:
+    """The short human summary of one conversion: the stem files written with it, then its
+    warnings."""
+    written = [ins for ins in report.instruments if ins.written]
+    lines = [
+        f"{written_to}: {len(written)} instrument{'s' * (len(written) != 1)}, "
+        f"{plural(report.notes_written, 'note')}, {format_tempo(report)}, ppq {report.ppq}, "
+        f"{format_seconds(report.duration_seconds)} long"
+    ]
+    quantize = report.quantize
+    if quantize is not None:
+        moved = f"{plural(quantize.notes_moved, 'note')} moved"
+        if quantize.notes_moved:
+            moved += (
+                f", the largest onset move {plural(quantize.max_move_ticks, 'tick')} "
+                f"({quantize.max_move_ms:.1f} ms)"
+            )
+        lines.append(
+            f"  quantized to {quantize.grid} at strength {quantize.strength:g}: {moved}"
+        )
+    name_width = min(28, max((len(ins.name) for ins in report.instruments), default=4))
+    for ins in report.instruments:
+        if not ins.written:
+            dropped = f"; {ins.notes_dropped} invalid" if ins.notes_dropped else ""
+            name = ins.name[:name_width]
+            lines.append(f"  skipped  {name:<{name_width}}  no valid notes{dropped}")
+            continue
+        program = ins.program_name if ins.is_drum else f"{ins.program:>3} {ins.program_name}"
+        extras = []
+        if ins.notes_dropped:
+            extras.append(f"{ins.notes_dropped} invalid dropped")
+        if ins.velocities_clamped:
+            extras.append(f"{ins.velocities_clamped} velocities clamped")
+        if ins.cut:
+            extras.append(f"{ins.cut} cut")
+        if ins.merged:
+            extras.append(f"{ins.merged} merged")
+        if ins.notes_moved:
+            extras.append(f"{ins.notes_moved} moved")
+        tail = f"  ({', '.join(extras)})" if extras else ""
+        lines.append(
+            f"  ch{ins.channel:>2}  {ins.name[:name_width]:<{name_width}}  "
+            f"{program} [{ins.source}]  {plural(ins.notes_written, 'note')}{tail}"
+        )
+        if verbose:
+            lines.extend(f"        {problem}" for problem in ins.problems)
+    lines.extend(f"  stem  {path}" for path in stems)
+    lines.extend(f"warning: {one_line(warning)}" for warning in report.warnings)
+    return lines
+
+
+def show_result(
+    console: Console, report: ConversionReport, written_to: str, stems: Sequence[Path] = ()
+) -> None:
+    for line in summary_lines(report, written_to, verbose=console.verbose, stems=stems):
+        console.info(line)

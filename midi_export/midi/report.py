@@ -1,0 +1,178 @@
+"""What a conversion wrote and why: the report types (``ConversionReport`` and its parts).
+
+Plain frozen dataclasses with a ``to_dict()`` each, which is what ``fetch-mid --json``
+prints; nothing here computes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["ConversionReport", "InstrumentReport", "QuantizeReport", "TempoReport"]
+
+
+@dataclass(frozen=True)
+class InstrumentReport:
+    """What happened to one instrument of the record.
+
+    ``channel`` is 1..16 as DAWs show it (drums 10) and ``track`` the track's index in the
+    file; both are None when the instrument was not written (it had no valid notes).
+    ``notes_dropped`` and ``velocities_clamped`` come from reading the record, ``cut`` and
+    ``merged`` from the same-pitch rules; ``problems`` are the first reasons notes were
+    dropped.
+    """
+
+    name: str
+    program: int
+    program_name: str
+    source: str
+    is_drum: bool
+    channel: int | None
+    track: int | None
+    notes_written: int
+    notes_dropped: int
+    velocities_clamped: int
+    cut: int
+    merged: int
+    problems: tuple[str, ...]
+    written: bool
+    notes_moved: int = 0
+    max_move_ticks: int = 0
+    max_move_ms: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "name": self.name,
+            "program": self.program,
+            "program_name": self.program_name,
+            "source": self.source,
+            "is_drum": self.is_drum,
+            "channel": self.channel,
+            "track": self.track,
+            "notes_written": self.notes_written,
+            "notes_dropped": self.notes_dropped,
+            "velocities_clamped": self.velocities_clamped,
+            "cut": self.cut,
+            "merged": self.merged,
+            "problems": list(self.problems),
+            "written": self.written,
+            "notes_moved": self.notes_moved,
+            "max_move_ticks": self.max_move_ticks,
+            "max_move_ms": self.max_move_ms,
+        }
+
+
+@dataclass(frozen=True)
+class TempoReport:
+    """How the file's tempo map was chosen.
+
+    ``mode`` is ``"fixed"`` (the ``bpm`` or ``tempo_map`` given) or ``"auto"`` (estimated
+    from the notes). ``bpm`` is the music's tempo as written in the file (the tempo from the
+    last tempo change on, so after a lead-in). With ``"auto"``: ``estimated_bpm``,
+    ``first_downbeat`` (seconds), ``confidence`` (0..1) and ``source`` (which part of the
+    music decided: ``"drums"``, ``"bass"``, ``"all"``, ``"none"``) come from the estimate;
+    ``fell_back`` is True when the confidence was below ``min_confidence`` and the file got
+    the fallback tempo instead. ``tempos`` and ``time_signatures`` are the conductor track's
+    events as written.
+    """
+
+    mode: Literal["fixed", "auto"]
+    bpm: float
+    first_downbeat: float
+    fell_back: bool
+    tempos: tuple[tuple[int, int], ...]
+    time_signatures: tuple[tuple[int, int, int], ...]
+    estimated_bpm: float | None = None
+    confidence: float | None = None
+    source: str | None = None
+    min_confidence: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "mode": self.mode,
+            "bpm": self.bpm,
+            "first_downbeat": self.first_downbeat,
+            "confidence": self.confidence,
+            "source": self.source,
+            "fell_back": self.fell_back,
+            "estimated_bpm": self.estimated_bpm,
+            "min_confidence": self.min_confidence,
+            "tempos": [list(t) for t in self.tempos],
+            "time_signatures": [list(t) for t in self.time_signatures],
+        }
+
+
+@dataclass(frozen=True)
+class QuantizeReport:
+    """What quantizing did: the grid, its step in ticks, the tick it is counted from, the
+    strength, and over all instruments the notes moved (start or end) and the largest move
+    of an onset, in ticks and milliseconds."""
+
+    grid: str
+    strength: float
+    step_ticks: float
+    origin_tick: int
+    notes_moved: int
+    max_move_ticks: int
+    max_move_ms: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "grid": self.grid,
+            "strength": self.strength,
+            "step_ticks": self.step_ticks,
+            "origin_tick": self.origin_tick,
+            "notes_moved": self.notes_moved,
+            "max_move_ticks": self.max_move_ticks,
+            "max_move_ms": self.max_move_ms,
+        }
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    """What a conversion wrote.
+
+    ``bpm`` is the music's tempo as written in the file (``60e6 / tempo_us``, which can
+    differ from the BPM asked for in the last decimals): the tempo from the last tempo change
+    on, so after an ``auto`` lead-in it is the song's tempo, not the lead-in's (every tempo
+    event is in ``tempo.tempos``); ``duration_seconds`` is the time of the latest note
+    end in the file; ``instruments`` lists every instrument of the record in record order,
+    the skipped ones too (``written=False``). ``tempo`` says how the tempo map was chosen;
+    ``quantize`` what quantizing did (None when it was off).
+    """
+
+    task_id: str | None
+    bpm: float
+    ppq: int
+    tempo_us: int
+    duration_seconds: float
+    notes_written: int
+    instruments: tuple[InstrumentReport, ...]
+    warnings: tuple[str, ...]
+    tempo: TempoReport
+    quantize: QuantizeReport | None = None
+
+    @property
+    def tracks(self) -> int:
+        """How many tracks the file has, the conductor included."""
+        return 1 + sum(1 for ins in self.instruments if ins.written)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields (what ``fetch-mid --json`` prints)."""
+        return {
+            "task_id": self.task_id,
+            "bpm": self.bpm,
+            "ppq": self.ppq,
+            "tempo_us": self.tempo_us,
+            "duration_seconds": self.duration_seconds,
+            "notes_written": self.notes_written,
+            "tracks": self.tracks,
+            "tempo": self.tempo.to_dict(),
+            "quantize": None if self.quantize is None else self.quantize.to_dict(),
+            "instruments": [ins.to_dict() for ins in self.instruments],
+            "warnings": list(self.warnings),
+        }

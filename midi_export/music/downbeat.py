@@ -1,0 +1,84 @@
+"""Which beat of the bar is "1": the downbeat, from chord changes, kicks, bass and crashes.
+
+``bar_start`` is used twice by the tempo estimator: to score how consistently a candidate
+tempo's bars are marked, and to place the first downbeat of the chosen one.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from .onsets import Onsets
+
+    FloatArray = npt.NDArray[np.float64]
+
+__all__ = ["bar_start"]
+
+
+def bar_start(
+    ev: Onsets, period: float, phase: float, beats_per_bar: int, *, entries: bool = False
+) -> tuple[int, float, float]:
+    """Which beat (0..beats_per_bar-1 counted from ``phase``) starts the bar, and how clearly.
+
+    Per beat: chord change (pitch classes of the notes starting in this beat against the
+    beat before), kick and bass, crashes, snares. The bar starts where changes, kicks, bass
+    notes and crashes gather and snares do not. The clarity compares how consistently chord
+    changes (or kicks and bass notes) come on that beat of each bar with the other beats: it
+    is high when the bar length is right, and lower for half or double the beat.
+    """
+    import numpy as np
+
+    t = ev.t
+    u = (t - phase) / period
+    k = np.round(u).astype(np.int64)
+    near = np.abs(u - k) < 0.15
+    k0 = int(k.min())
+    kk = k - k0
+    nbeats = int(kk.max()) + 1
+    low = np.bincount(kk[near], ev.low[near], nbeats).astype(np.float64)
+    snare = np.bincount(kk[near], ev.snare[near], nbeats).astype(np.float64)
+    crash = np.bincount(kk[near], ev.crash[near], nbeats).astype(np.float64)
+    chroma = np.zeros((nbeats + 1, 12))
+    kb = np.floor(u + 0.15).astype(np.int64) - k0
+    np.add.at(chroma, np.clip(kb, 0, nbeats), ev.pcs)
+    norm = np.linalg.norm(chroma, axis=1)
+    unit = chroma / (norm[:, None] + 1e-9)
+    change = np.zeros(nbeats)
+    both = (norm[1:nbeats] > 1e-6) & (norm[: nbeats - 1] > 1e-6)
+    change[1:] = np.where(both, 1.0 - (unit[1:nbeats] * unit[: nbeats - 1]).sum(axis=1), 0.0)
+
+    def scaled(x: FloatArray) -> FloatArray:
+        m = float(x[x > 0].mean()) if (x > 0).any() else 1.0
+        return np.minimum(1.0, x / m)
+
+    low_s, snare_s, crash_s = scaled(low), scaled(snare), scaled(crash)
+    change_on = (change > 0.35).astype(np.float64)
+    idx = np.arange(nbeats) + k0
+    scores = []
+    per_position: list[tuple[float, float]] = []
+    def mean(x: FloatArray, sel: Any) -> float:
+        return float(x[sel].mean()) if sel.any() else 0.0
+
+    for b in range(beats_per_bar):
+        sel = (idx - b) % beats_per_bar == 0
+        per_position.append((mean(change_on, sel), mean(low_s, sel)))
+        scores.append(mean(low_s, sel) + 1.5 * mean(crash_s, sel) - 0.6 * mean(snare_s, sel)
+                      + 1.0 * mean(change_on, sel))
+    best = int(np.argmax(scores))
+    others = [p for i, p in enumerate(per_position) if i != best]
+    changes = per_position[best][0] - max(p[0] for p in others)
+    low_clarity = per_position[best][1] - max(p[1] for p in others)
+    if entries and ev.edges is not None and len(ev.edges) > 1:
+        # instruments tend to come in and stop on a downbeat (after a pickup, at the end
+        # of an intro, on the final chord): each one that does so on a beat votes for it
+        e = (ev.edges - phase) / period
+        ek = np.round(e).astype(np.int64)
+        on = np.abs(e - ek) < 0.12
+        votes = np.bincount(ek[on] % beats_per_bar, None, beats_per_bar)
+        bonus = 1.2 * votes / ev.edges.size
+        best = int(np.argmax(np.array(scores) + bonus))
+    return best, changes, low_clarity

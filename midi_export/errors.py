@@ -12,11 +12,13 @@ API client has already scrubbed.
 from __future__ import annotations
 
 import enum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 __all__ = [
     "AccountError",
     "AuthenticationError",
+    "CallbackError",
+    "CreateUncertainError",
     "EmptyMidiDataError",
     "ExitCode",
     "InvalidRecordError",
@@ -26,6 +28,7 @@ __all__ = [
     "OutputExistsError",
     "RateLimitedError",
     "ServiceError",
+    "SignatureError",
     "TaskFailedError",
     "TaskNotFoundError",
     "TaskPendingError",
@@ -164,6 +167,34 @@ class RateLimitedError(ServiceError):
     """The API kept asking us to slow down (HTTP 429, body 405/430) past the retries."""
 
 
+class CreateUncertainError(ServiceError):
+    """A request that creates (billed) work may have reached the API, and its answer was
+    lost or unclear (a read time-out, a cut connection, a server error after sending).
+
+    It is never retried: sending it again could create, and bill, the work twice. Look at
+    the account's tasks on the provider's site before running again. ``kind`` is
+    ``"separation"`` or ``"midi"``; ``may_have_created`` is always True.
+    """
+
+    def __init__(self, message: str, *, kind: str, **facts: Any) -> None:
+        super().__init__(message, **facts)
+        self.kind = kind
+        self.may_have_created = True
+
+
+class SignatureError(MidiExportError, PermissionError):
+    """A callback's signature is missing, malformed, wrong or outside the replay window.
+
+    ``task_id`` is the (unauthenticated) task id the body claimed, when it was read.
+    """
+
+    exit_code = ExitCode.AUTH
+
+    def __init__(self, message: str, *, task_id: str | None = None) -> None:
+        super().__init__(message)
+        self.task_id = task_id
+
+
 class InvalidRecordError(MidiExportError, ValueError):
     """A record cannot be read: broken JSON, a wrong structure, or (strict) a bad note.
 
@@ -175,6 +206,18 @@ class InvalidRecordError(MidiExportError, ValueError):
     def __init__(self, message: str, *, where: str | None = None) -> None:
         super().__init__(message)
         self.where = where
+
+
+class CallbackError(InvalidRecordError):
+    """A body that is not a callback this package knows; ``reason`` says why.
+
+    ``reason`` is ``"not-json"`` (a receiver answers 400) or ``"unknown-shape"`` (422);
+    ``where`` names the part, as for ``InvalidRecordError``.
+    """
+
+    def __init__(self, message: str, *, reason: str, where: str | None = None) -> None:
+        super().__init__(message, where=where)
+        self.reason = reason
 
 
 class InvalidResponseError(InvalidRecordError):

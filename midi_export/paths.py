@@ -27,12 +27,14 @@ __all__ = [
     "output_path",
     "safe_file_stem",
     "stem_paths",
+    "task_file_stem",
 ]
 
 MAX_STEM_CHARS = 100
 MAX_SLUG_CHARS = 40
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL"}
     | {f"COM{i}" for i in range(1, 10)}
@@ -57,6 +59,23 @@ def safe_file_stem(task_id: str) -> str:
     if stem.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
         stem = "_" + stem
     return stem
+
+
+def task_file_stem(task_id: str) -> str:
+    """The file name stem of a delivered task (``fetch-mid serve``): the id itself when it
+    is a plain name (letters, digits, ``-``, ``_``, at most 100, as real ids are; then it is
+    also what ``safe_file_stem`` gives), else a safe name plus 10 hex digits of the id's
+    SHA-256, so two odd ids never share files. It never has a dot, a separator or a reserved
+    name, so ``<stem>.<suffix>`` never leaves its folder nor collides with another suffix.
+    """
+    text = str(task_id)
+    if _PLAIN_ID.fullmatch(text) and safe_file_stem(text) == text:
+        return text
+    import hashlib
+
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+    base = safe_file_stem(text.replace(".", "_"))[:80].replace(".", "_").strip("_-")
+    return f"{base or 'task'}-{digest}"
 
 
 def instrument_slug(name: str, fallback: str = "track") -> str:

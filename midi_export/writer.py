@@ -28,7 +28,8 @@ from .errors import OutputError, OutputExistsError, UsageError
 if TYPE_CHECKING:
     from .midi.conversion import Conversion
 
-__all__ = ["midi_to_bytes", "refuse_existing", "write_files", "write_midi"]
+__all__ = ["make_folder", "midi_to_bytes", "refuse_existing", "write_files", "write_midi",
+           "write_new"]
 
 # errors of os.link meaning "this file system has no hard links" (not "the name exists")
 _NO_HARD_LINKS = frozenset(
@@ -151,6 +152,36 @@ def write_files(
                     path.unlink()
         raise
     return [path for _, path in items]
+
+
+def write_new(data: bytes, path: str | os.PathLike[str]) -> bool:
+    """Create ``path`` with ``data`` exclusively and atomically: True when this call created
+    it, False when the name already existed (its file is left as it was).
+
+    The claim of a callback receiver (``fetch-mid serve``): of several writers racing for one
+    name, even in other processes sharing the folder, exactly one gets True, and the file is
+    complete from the moment it has its name (a temporary file, fsync, then a hard link).
+    Other failures raise ``OutputError``.
+    """
+    try:
+        _write_path(bytes(data), Path(os.fspath(path)), overwrite=False)
+    except OutputExistsError:
+        return False
+    return True
+
+
+def make_folder(path: str | os.PathLike[str]) -> Path:
+    """The folder ``path``, created with its parents when missing; ``OutputError`` when it
+    cannot be created or is not writable."""
+    folder = Path(os.fspath(path))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create folder {folder}: {_reason(exc)}",
+                          path=str(folder)) from None
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write in {folder}", path=str(folder))
+    return folder
 
 
 def refuse_existing(paths: Iterable[str | os.PathLike[str] | None]) -> None:

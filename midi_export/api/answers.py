@@ -152,28 +152,8 @@ class AnswerPolicy:
         self, task_id: str, attempt: int, status: int, headers: Mapping[str, str], body: bytes
     ) -> FetchResult:
         """The record of an answer, or the error (or ``Retry``) it means."""
-        payload = _decode(body)
-        code: int | None = None
-        msg: str | None = None
-        if isinstance(payload, dict) and "code" in payload:
-            code = _as_int(payload.get("code"))
-            raw_msg = payload.get("msg", payload.get("message"))
-            msg = self.text.clean(str(raw_msg)) if raw_msg is not None else None
-        retry_after = parse_retry_after(headers.get("Retry-After"))
-        if code is not None and code != 200:
-            self._by_body_code(task_id, attempt, status, code, msg, retry_after)
-        if not 200 <= status < 300:
-            self._by_http_status(attempt, status, body, msg, retry_after)
+        payload = self.envelope(task_id, attempt, status, headers, body)
         excerpt = self.text.excerpt
-        if payload is _NOT_JSON:
-            broken = body.lstrip()[:1] in (b"{", b"[")
-            raise InvalidResponseError(
-                f"the answer from {self.host} is "
-                f"{'broken or cut-short JSON' if broken else 'not JSON'} (HTTP {status}); "
-                f"it begins {excerpt(body, 80)!r}",
-                status=status,
-                excerpt=excerpt(body),
-            )
         try:
             record = parse_record(payload)
         except InvalidRecordError as exc:
@@ -188,6 +168,42 @@ class AnswerPolicy:
             logger.debug("asked for task %s, the answer is about %s",
                          self.text.scrub(task_id), self.text.scrub(record.task_id))
         return FetchResult(record=record, body=body, status=status, attempts=attempt)
+
+    def envelope(
+        self,
+        task_id: str,
+        attempt: int,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        path: str = RECORD_INFO_PATH,
+    ) -> Any:
+        """The decoded body of an answer of a GET endpoint (``path``) whose body code and
+        HTTP status say success; otherwise the error (or ``Retry``) they mean."""
+        payload = _decode(body)
+        code: int | None = None
+        msg: str | None = None
+        if isinstance(payload, dict) and "code" in payload:
+            code = _as_int(payload.get("code"))
+            raw_msg = payload.get("msg", payload.get("message"))
+            msg = self.text.clean(str(raw_msg)) if raw_msg is not None else None
+        retry_after = parse_retry_after(headers.get("Retry-After"))
+        if code is not None and code != 200:
+            self._by_body_code(task_id, attempt, status, code, msg, retry_after)
+        if not 200 <= status < 300:
+            self._by_http_status(attempt, status, body, msg, retry_after, path)
+        excerpt = self.text.excerpt
+        if payload is _NOT_JSON:
+            broken = body.lstrip()[:1] in (b"{", b"[")
+            raise InvalidResponseError(
+                f"the answer from {self.host} is "
+                f"{'broken or cut-short JSON' if broken else 'not JSON'} (HTTP {status}); "
+                f"it begins {excerpt(body, 80)!r}",
+                status=status,
+                excerpt=excerpt(body),
+            )
+        return payload
 
     def _by_body_code(
         self,
@@ -242,7 +258,13 @@ class AnswerPolicy:
         raise ServiceError(f"unexpected answer from the API ({said})", attempts=attempt, **facts)
 
     def _by_http_status(
-        self, attempt: int, status: int, body: bytes, msg: str | None, retry_after: float | None
+        self,
+        attempt: int,
+        status: int,
+        body: bytes,
+        msg: str | None,
+        retry_after: float | None,
+        path: str = RECORD_INFO_PATH,
     ) -> NoReturn:
         host, tries = self.host, _tries(attempt)
         said = f"HTTP {status}" + (f": {msg}" if msg else "")
@@ -267,7 +289,7 @@ class AnswerPolicy:
             ), retry_after=retry_after)
         if status == 404:
             raise ServiceError(
-                f"{host} has no record endpoint at {RECORD_INFO_PATH} ({said}); "
+                f"{host} has no endpoint at {path} ({said}); "
                 "is the base URL right?",
                 attempts=attempt, **facts,
             )

@@ -12,6 +12,9 @@ cheap. How each answer is read is ``answers``'s; how the key is kept safe, ``saf
 but return a ``FetchResult`` that also holds the response body exactly as received, so it
 can be saved and converted again later (``parse_record(result.body)`` gives the same record).
 
+It creates the work too: ``create_separation`` (billed), ``wait_for_separation``, then
+``create_midi_task`` (``create`` says why a billed POST is never sent twice blindly).
+
 The key never appears in ``repr(client)``, in error messages or in logs (any server text
 that echoes it is scrubbed to ``***``), it is sent only over https (plain http only to
 loopback addresses, for local test servers) and never on a redirect to another origin.
@@ -19,19 +22,31 @@ loopback addresses, for local test servers) and never on a redirect to another o
 
 from __future__ import annotations
 
+import json
 import logging
-import math
 import os
 import random
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from ..errors import TaskPendingError, UsageError
+from ..errors import UsageError
 from ..record import Record, RecordStatus
-from .answers import RECORD_INFO_PATH, AnswerPolicy, FetchResult, Retry
-from .safety import Redactor, Scrubbing, check_base_url, check_task_id
+from .answers import RECORD_INFO_PATH, AnswerPolicy, FetchResult
+from .create import (
+    MIDI_GENERATE_PATH,
+    SEPARATION_PATH,
+    CreatedTask,
+    CreatePolicy,
+    Kind,
+    midi_payload,
+    separation_payload,
+)
+from .polling import check_wait, poll_until_done
+from .retrying import retrying
+from .safety import Redactor, Scrubbing, check_base_url, check_task_id, non_negative, positive
+from .separation import SEPARATION_INFO_PATH, Separation, SeparationStatus, read_separation
 from .transport import Transport
 
 if TYPE_CHECKING:
@@ -56,10 +71,7 @@ PollCallback = Callable[[Record, float], object]
 
 logger = logging.getLogger("midi_export")
 
-FIRST_POLL_INTERVAL = 2.0
-MAX_POLL_INTERVAL = 15.0
-POLL_GROWTH = 1.5
-NOT_FOUND_RETRY_DELAY = 2.5
+T = TypeVar("T")
 
 
 class Client:
@@ -110,10 +122,10 @@ class Client:
         self._text = Redactor(self._api_key)
         self.base_url = check_base_url(base_url, RECORD_INFO_PATH, self._text.scrub)
         self.endpoint = self.base_url + RECORD_INFO_PATH
-        _positive(request_timeout=request_timeout, connect_timeout=connect_timeout,
+        positive(request_timeout=request_timeout, connect_timeout=connect_timeout,
                   backoff_base=backoff_base, backoff_max=backoff_max,
                   max_response_bytes=max_response_bytes)
-        _non_negative(max_retries=max_retries, max_retry_after=max_retry_after,
+        non_negative(max_retries=max_retries, max_retry_after=max_retry_after,
                       not_found_grace=not_found_grace)
         self.request_timeout = float(request_timeout)
         self.connect_timeout = float(connect_timeout)
@@ -142,6 +154,12 @@ class Client:
             connect_timeout=self.connect_timeout,
             request_timeout=self.request_timeout,
             not_found_grace=self.not_found_grace,
+        )
+        self._creates = CreatePolicy(
+            self._host,
+            self._text,
+            connect_timeout=self.connect_timeout,
+            request_timeout=self.request_timeout,
         )
 
     # ------------------------------------------------------------------ construction
@@ -227,83 +245,96 @@ class Client:
     ) -> FetchResult:
         """Like ``wait_for_record``, with the raw body of the final answer."""
         task_id = check_task_id(task_id)
-        if not (isinstance(timeout, (int, float)) and math.isfinite(timeout) and timeout >= 0):
-            raise UsageError(f"the timeout must be a number of seconds >= 0, not {timeout!r}")
-        if poll_interval is not None and not (
-            isinstance(poll_interval, (int, float))
-            and math.isfinite(poll_interval)
-            and poll_interval > 0
-        ):
-            raise UsageError(f"the poll interval must be > 0 seconds, not {poll_interval!r}")
         with self._scrubbing():
-            start = self._clock()
-            deadline = start + timeout
-            polls = 0
-            interval = FIRST_POLL_INTERVAL
-            while True:
-                result = self._fetch(task_id, deadline=deadline)
-                polls += 1
-                now = self._clock()
-                elapsed = now - start
-                if on_poll is not None:
-                    on_poll(result.record, elapsed)
-                if result.record.status is not RecordStatus.PENDING:
-                    result.record.raise_for_status()
-                    return result
-                remaining = deadline - now
-                if remaining <= 0:
-                    raise TaskPendingError(
-                        f"task {task_id!r} is still pending after {elapsed:.0f} s "
-                        f"({polls} poll{'s' * (polls != 1)}); try again later",
-                        task_id=task_id,
-                        elapsed=elapsed,
-                    )
-                if poll_interval is None:
-                    delay = interval
-                    interval = min(MAX_POLL_INTERVAL, interval * POLL_GROWTH)
-                else:
-                    delay = poll_interval
-                delay = min(delay, remaining)
-                logger.debug("task %s pending; next poll in %.1f s", self._scrub(task_id), delay)
-                self._sleep(delay)
+            result = self._wait(
+                lambda deadline: self._fetch(task_id, deadline=deadline),
+                lambda answer: answer.record.status is RecordStatus.PENDING,
+                f"task {task_id!r}", task_id, timeout, poll_interval,
+                None if on_poll is None else (lambda r, t: on_poll(r.record, t)),
+            )
+            result.record.raise_for_status()
+            return result
+
+    # ------------------------------------------------------------------ creating work
+
+    def create_separation(
+        self,
+        task_id: str,
+        audio_id: str,
+        type: str = "split_stem",
+        *,
+        callback_url: str | None = None,
+        stem_name: str | None = None,
+    ) -> CreatedTask:
+        """Start a vocal separation of one track (``audio_id``) of a music task (``task_id``).
+        **Billed on every call, even for the same track.** ``type``: ``split_stem`` (up to 12
+        stems, what MIDI wants), ``separate_vocal`` or ``split_stem_advanced`` (with
+        ``stem_name``). Without ``callback_url`` a placeholder is sent (the caller polls).
+        Retried only when the API cannot have acted on it (``create``)."""
+        payload = separation_payload(task_id, audio_id, type, callback_url, stem_name)
+        return self._create(SEPARATION_PATH, payload, "separation")
+
+    def create_midi_task(
+        self,
+        separation_task_id: str,
+        *,
+        audio_id: str | None = None,
+        callback_url: str | None = None,
+    ) -> CreatedTask:
+        """Start MIDI generation from a completed separation: all its stems, or the stem
+        ``audio_id`` (a ``Stem.id``); its id is what ``wait_for_record`` takes."""
+        payload = midi_payload(separation_task_id, audio_id, callback_url)
+        return self._create(MIDI_GENERATE_PATH, payload, "midi")
+
+    def get_separation(self, task_id: str) -> Separation:
+        """The separation as it is now (pending too), retried like ``get_record``."""
+        task_id = check_task_id(task_id)
+        with self._scrubbing():
+            return self._retrying(
+                lambda attempt: self._separation_attempt(task_id, attempt), deadline=None
+            )
+
+    def wait_for_separation(
+        self,
+        task_id: str,
+        *,
+        timeout: float = 600.0,
+        poll_interval: float | None = None,
+        on_poll: Callable[[Separation, float], object] | None = None,
+    ) -> Separation:
+        """Poll while the separation is pending, as ``wait_for_record`` does; the usable
+        separation, else ``TaskPendingError`` at the deadline or ``TaskFailedError``."""
+        task_id = check_task_id(task_id)
+        with self._scrubbing():
+            separation = self._wait(
+                lambda deadline: self._retrying(
+                    lambda attempt: self._separation_attempt(task_id, attempt), deadline=deadline
+                ),
+                lambda answer: answer.status is SeparationStatus.PENDING,
+                f"separation {task_id!r}", task_id, timeout, poll_interval, on_poll,
+            )
+            separation.raise_for_status()
+            return separation
 
     # ------------------------------------------------------------------ one logical request
 
     def _fetch(self, task_id: str, *, deadline: float | None) -> FetchResult:
-        """One logical request: HTTP attempts until an answer, a final error or no retries."""
-        attempt = 0
-        retries = 0
-        not_found_waited = 0.0  # counted in planned delays, not the clock: same in real use,
-        # and a caller that injects a no-op sleep (tests) gets the same number of attempts
-        while True:
-            attempt += 1
-            try:
-                return self._attempt(task_id, attempt)
-            except Retry as retry:
-                error = retry.error
-                if retry.not_found:
-                    delay = NOT_FOUND_RETRY_DELAY
-                    if not_found_waited + delay > self.not_found_grace + 1e-9:
-                        raise error from None
-                    not_found_waited += delay
-                else:
-                    if retries >= self.max_retries:
-                        raise error from retry.__cause__
-                    retries += 1
-                    if retry.retry_after is not None:
-                        delay = min(retry.retry_after, self.max_retry_after)
-                    else:
-                        ceiling = min(
-                            self.backoff_max, self.backoff_base * 2.0 ** min(retries - 1, 60)
-                        )
-                        delay = self._rng.uniform(0.0, ceiling)
-                if deadline is not None:
-                    remaining = deadline - self._clock()
-                    if remaining <= 0 or (retry.retry_after is not None and delay > remaining):
-                        raise error from retry.__cause__
-                    delay = min(delay, remaining)
-                logger.debug("attempt %d: %s; retrying in %.2f s", attempt, error, delay)
-                self._sleep(delay)
+        """One logical request of the record."""
+        return self._retrying(lambda attempt: self._attempt(task_id, attempt), deadline=deadline)
+
+    def _retrying(self, attempt_once: Callable[[int], T], *, deadline: float | None) -> T:
+        return retrying(
+            attempt_once,
+            deadline=deadline,
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            backoff_max=self.backoff_max,
+            max_retry_after=self.max_retry_after,
+            not_found_grace=self.not_found_grace,
+            sleep=self._sleep,
+            clock=self._clock,
+            rng=self._rng,
+        )
 
     def _attempt(self, task_id: str, attempt: int) -> FetchResult:
         import requests
@@ -313,6 +344,44 @@ class Client:
         except requests.exceptions.RequestException as exc:
             raise self._answers.failure(exc, attempt) from exc
         return self._answers.read(task_id, attempt, status, headers, body)
+
+    def _separation_attempt(self, task_id: str, attempt: int) -> Separation:
+        import requests
+
+        url = self.base_url + SEPARATION_INFO_PATH
+        try:
+            status, headers, body = self._transport.get(url, {"taskId": task_id})
+        except requests.exceptions.RequestException as exc:
+            raise self._answers.failure(exc, attempt) from exc
+        payload = self._answers.envelope(
+            task_id, attempt, status, headers, body, path=SEPARATION_INFO_PATH
+        )
+        return read_separation(task_id, payload, body, self._host)
+
+    def _create(self, path: str, payload: Mapping[str, Any], kind: Kind) -> CreatedTask:
+        url, data = self.base_url + path, json.dumps(payload).encode("utf-8")
+        with self._scrubbing():
+            return self._retrying(
+                lambda attempt: self._creates.send(self._transport, url, data, kind, attempt),
+                deadline=None,
+            )
+
+    def _wait(
+        self,
+        fetch: Callable[[float | None], T],
+        pending: Callable[[T], bool],
+        what: str,
+        task_id: str,
+        timeout: float,
+        poll_interval: float | None,
+        on_poll: Callable[[T, float], object] | None,
+    ) -> T:
+        check_wait(timeout, poll_interval)
+        return poll_until_done(
+            fetch, pending, what=what, task_id=task_id, timeout=timeout,
+            poll_interval=poll_interval, on_poll=on_poll, clock=self._clock, sleep=self._sleep,
+            scrub=self._scrub,
+        )
 
     # ------------------------------------------------------------------ helpers
 
@@ -325,15 +394,3 @@ class Client:
 
     def _scrubbing(self) -> Scrubbing:
         return Scrubbing(self._text.scrub)
-
-
-def _positive(**values: float) -> None:
-    for name, value in values.items():
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise UsageError(f"{name} must be a number > 0, not {value!r}")
-
-
-def _non_negative(**values: float) -> None:
-    for name, value in values.items():
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-            raise UsageError(f"{name} must be a number >= 0, not {value!r}")

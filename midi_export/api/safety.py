@@ -5,6 +5,7 @@ every text that leaves the client scrubbed of the key and of control characters.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,7 +25,9 @@ __all__ = [
     "check_url",
     "is_loopback",
     "no_proxies",
+    "non_negative",
     "origin",
+    "positive",
 ]
 
 EXCERPT_CHARS = 200
@@ -180,3 +183,17 @@ def check_base_url(base_url: str, endpoint_path: str, scrub: Callable[[str], str
     if path.endswith(endpoint_path):  # the whole endpoint was given: keep its base
         path = path[: -len(endpoint_path)]
     return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def positive(**values: float) -> None:
+    """``UsageError`` unless every value is a finite number > 0."""
+    for name, value in values.items():
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise UsageError(f"{name} must be a number > 0, not {value!r}")
+
+
+def non_negative(**values: float) -> None:
+    """``UsageError`` unless every value is a finite number >= 0."""
+    for name, value in values.items():
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+            raise UsageError(f"{name} must be a number >= 0, not {value!r}")

@@ -113,6 +113,40 @@ class Transport:
                 response.close()
         raise ServiceError(f"{self._host} redirected more than {MAX_REDIRECTS} times")
 
+    def post(self, url: str, data: bytes) -> tuple[int, Mapping[str, str], bytes]:
+        """POST the JSON ``data`` with the key, on a fresh connection, following no redirect;
+        the status, headers and body (capped, key scrubbed). ``requests`` errors propagate.
+
+        A fresh connection because a pooled keep-alive one that the server had already
+        closed fails in a way that cannot be told from "the request reached the server",
+        which, for a request that creates billed work, would mean "maybe created".
+        """
+        import requests
+
+        if self._closed:
+            raise UsageError("this Client is closed")
+        logger.debug("POST %s", self.text.scrub(url))
+        session = self._given_session or requests.Session()
+        try:
+            response = session.post(
+                url,
+                data=data,
+                headers={"User-Agent": self.user_agent, "Accept": "application/json",
+                         "Content-Type": "application/json"},
+                auth=BearerAuth(self._key),
+                proxies=no_proxies() if is_loopback(urlsplit(url).hostname or "") else None,
+                timeout=(self.connect_timeout, self.request_timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+            try:
+                return response.status_code, response.headers, self.read_body(response)
+            finally:
+                response.close()
+        finally:
+            if session is not self._given_session:
+                session.close()
+
     def read_body(self, response: requests.Response) -> bytes:
         """The body, refused above ``max_response_bytes``, the key scrubbed out of it."""
         cap = self.max_response_bytes

@@ -18,6 +18,11 @@ step repeats. A task with a record and no script always answers ``success()``; a
 task answers ``not_found()``. A request without the right ``Bearer`` key gets the API's
 ``{"code": 401, ...}`` with HTTP 200 (``api_key=None`` turns the check off).
 
+``FakeLoopAPI`` (``loop``) is the same server that also creates separations and MIDI tasks
+and delivers their callbacks (duplicates, failures, signatures on cue), so the whole loop,
+``fetch-mid generate`` and ``fetch-mid serve``, runs offline; ``midi_callback_body``,
+``separation_callback_body`` and ``signed_headers`` build what a receiver gets.
+
 From the command line (prints the base URL on one line, then serves until stopped)::
 
     python -m midi_export.testing --port 0 --record fixtures/demo-song.json \\
@@ -25,7 +30,14 @@ From the command line (prints the base URL on one line, then serves until stoppe
 """
 
 
+from .callbacks import (
+    SPLIT_STEMS,
+    midi_callback_body,
+    separation_callback_body,
+    signed_headers,
+)
 from .command import main
+from .loop import CREATE_THEN_DROP, CREATE_THEN_ERROR, CreatedWork, Delivery, FakeLoopAPI
 from .server import FakeRecordAPI, ReceivedRequest
 from .steps import (
     Step,
@@ -46,6 +58,12 @@ from .steps import (
 )
 
 __all__ = [
+    "CREATE_THEN_DROP",
+    "CREATE_THEN_ERROR",
+    "SPLIT_STEMS",
+    "CreatedWork",
+    "Delivery",
+    "FakeLoopAPI",
     "FakeRecordAPI",
     "ReceivedRequest",
     "Step",
@@ -55,12 +73,15 @@ __all__ = [
     "failed",
     "http_error",
     "main",
+    "midi_callback_body",
     "no_length",
     "not_found",
     "pending",
     "redirect",
     "respond",
     "sample_record",
+    "separation_callback_body",
+    "signed_headers",
     "slow",
     "success",
     "unauthorized",

@@ -37,6 +37,7 @@ class ReceivedRequest:
     headers: Mapping[str, str]
     has_authorization: bool
     authorized: bool
+    body: bytes = b""
 
     @property
     def task_id(self) -> str | None:
@@ -56,6 +57,8 @@ class FakeRecordAPI:
     ``records`` maps task ids to payloads (a mapping, served in the envelope, or the exact
     bytes to serve). ``requests`` lists what was received, oldest first.
     """
+
+    handler: type[BaseHTTPRequestHandler]  # the request handler class (set below)
 
     def __init__(
         self,
@@ -124,7 +127,7 @@ class FakeRecordAPI:
         if self._server is not None:
             return self
         self._stopping.clear()
-        server = _Server(self._address, _Handler)
+        server = _Server(self._address, self.handler)
         server.api = self
         self._server = server
         self._thread = threading.Thread(
@@ -185,22 +188,29 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass  # requests are in FakeRecordAPI.requests; nothing goes to stderr
 
-    def do_GET(self) -> None:
+    def _note(self, method: str, body: bytes = b"") -> ReceivedRequest:
+        """Remember this request (its key redacted) and return it."""
         api = cast(_Server, self.server).api
         parts = urlsplit(self.path)
-        query = parse_qs(parts.query, keep_blank_values=True)
         sent = self.headers.get("Authorization")
-        authorized = api.api_key is None or sent == f"Bearer {api.api_key}"
-        api._remember(ReceivedRequest(
-            method="GET",
+        request = ReceivedRequest(
+            method=method,
             target=self.path,
             path=parts.path,
-            query=query,
+            query=parse_qs(parts.query, keep_blank_values=True),
             headers={k: ("REDACTED" if k.lower() == "authorization" else v)
                      for k, v in self.headers.items()},
             has_authorization=sent is not None,
-            authorized=authorized,
-        ))
+            authorized=api.api_key is None or sent == f"Bearer {api.api_key}",
+            body=body,
+        )
+        api._remember(request)
+        return request
+
+    def do_GET(self) -> None:
+        api = cast(_Server, self.server).api
+        request = self._note("GET")
+        parts, query, authorized = urlsplit(self.path), request.query, request.authorized
         if parts.path.rstrip("/") != RECORD_INFO_PATH:
             self._send(http_error(404), StepContext("", None), api)
         elif not authorized:
@@ -237,3 +247,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(shown)
         self.wfile.flush()
+
+
+FakeRecordAPI.handler = _Handler

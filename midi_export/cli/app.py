@@ -22,7 +22,9 @@ import click
 
 from .._version import __version__
 from .console import PROG, Console
+from .generate import generate
 from .options import conversion_options, message_options, network_options, output_options
+from .serve import serve
 
 __all__ = ["EXAMPLES", "cli", "main"]
 
@@ -131,6 +133,10 @@ def fetch(task_ids: tuple[str, ...], **options: Any) -> None:
     except Exception as exc:
         code = report_exception(exc, console, options)
     sys.exit(code)
+
+
+cli.add_command(generate)
+cli.add_command(serve)
 
 
 def check_combinations(options: dict[str, Any]) -> None:

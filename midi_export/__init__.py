@@ -20,10 +20,22 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from .api.callbacks import (
+        CallbackFailure,
+        SeparationDone,
+        TaskAccepted,
+        parse_callback,
+        verify_signature,
+    )
     from .api.client import Client, FetchResult
+    from .api.create import CreatedTask
+    from .api.separation import Separation, SeparationStatus, Stem
+    from .api.service import make_wsgi_app
     from .errors import (
         AccountError,
         AuthenticationError,
+        CallbackError,
+        CreateUncertainError,
         EmptyMidiDataError,
         ExitCode,
         InvalidRecordError,
@@ -33,6 +45,7 @@ if TYPE_CHECKING:
         OutputExistsError,
         RateLimitedError,
         ServiceError,
+        SignatureError,
         TaskFailedError,
         TaskNotFoundError,
         TaskPendingError,
@@ -40,6 +53,7 @@ if TYPE_CHECKING:
         UsageError,
     )
     from .export import ExportResult, export_task
+    from .loop import GenerateProgress, GenerateResult, generate
     from .midi.conversion import Conversion
     from .midi.convert import convert
     from .midi.report import ConversionReport, InstrumentReport
@@ -54,13 +68,19 @@ if TYPE_CHECKING:
 _HOMES: dict[str, str] = {
     "AccountError": "errors",
     "AuthenticationError": "errors",
+    "CallbackError": "errors",
+    "CallbackFailure": "api.callbacks",
     "Client": "api.client",
     "Conversion": "midi.conversion",
     "ConversionReport": "midi.report",
+    "CreateUncertainError": "errors",
+    "CreatedTask": "api.create",
     "EmptyMidiDataError": "errors",
     "ExitCode": "errors",
     "ExportResult": "export",
     "FetchResult": "api.client",
+    "GenerateProgress": "loop",
+    "GenerateResult": "loop",
     "Instrument": "record",
     "InstrumentReport": "midi.report",
     "InvalidRecordError": "errors",
@@ -73,7 +93,13 @@ _HOMES: dict[str, str] = {
     "RateLimitedError": "errors",
     "Record": "record",
     "RecordStatus": "record",
+    "Separation": "api.separation",
+    "SeparationDone": "api.callbacks",
+    "SeparationStatus": "api.separation",
     "ServiceError": "errors",
+    "SignatureError": "errors",
+    "Stem": "api.separation",
+    "TaskAccepted": "api.callbacks",
     "TaskFailedError": "errors",
     "TaskNotFoundError": "errors",
     "TaskPendingError": "errors",
@@ -84,23 +110,33 @@ _HOMES: dict[str, str] = {
     "convert": "midi.convert",
     "estimate_tempo": "music.tempo",
     "export_task": "export",
+    "generate": "loop",
     "gm_program": "music.gm",
+    "make_wsgi_app": "api.service",
     "midi_to_bytes": "writer",
+    "parse_callback": "api.callbacks",
     "parse_record": "record",
     "to_pretty_midi": "pm",
+    "verify_signature": "api.callbacks",
     "write_midi": "writer",
 }
 
 __all__ = [
     "AccountError",
     "AuthenticationError",
+    "CallbackError",
+    "CallbackFailure",
     "Client",
     "Conversion",
     "ConversionReport",
+    "CreateUncertainError",
+    "CreatedTask",
     "EmptyMidiDataError",
     "ExitCode",
     "ExportResult",
     "FetchResult",
+    "GenerateProgress",
+    "GenerateResult",
     "Instrument",
     "InstrumentReport",
     "InvalidRecordError",
@@ -113,7 +149,13 @@ __all__ = [
     "RateLimitedError",
     "Record",
     "RecordStatus",
+    "Separation",
+    "SeparationDone",
+    "SeparationStatus",
     "ServiceError",
+    "SignatureError",
+    "Stem",
+    "TaskAccepted",
     "TaskFailedError",
     "TaskNotFoundError",
     "TaskPendingError",
@@ -125,10 +167,14 @@ __all__ = [
     "convert",
     "estimate_tempo",
     "export_task",
+    "generate",
     "gm_program",
+    "make_wsgi_app",
     "midi_to_bytes",
+    "parse_callback",
     "parse_record",
     "to_pretty_midi",
+    "verify_signature",
     "write_midi",
 ]
 

@@ -43,6 +43,9 @@ def test_errors_carry_their_exit_codes() -> None:
         "TaskPendingError": 5,
         "ServiceError": 6,
         "RateLimitedError": 6,
+        "CreateUncertainError": 6,
+        "SignatureError": 3,
+        "CallbackError": 7,
         "InvalidRecordError": 7,
         "InvalidResponseError": 7,
         "OutputError": 8,
@@ -55,13 +58,16 @@ def test_errors_carry_their_exit_codes() -> None:
     assert issubclass(errors.InvalidRecordError, ValueError)
     assert issubclass(errors.OutputExistsError, FileExistsError)
     assert issubclass(errors.ServiceError, ConnectionError)
+    assert issubclass(errors.CreateUncertainError, errors.ServiceError)
+    assert issubclass(errors.SignatureError, PermissionError)
+    assert issubclass(errors.CallbackError, errors.InvalidRecordError)
 
 
 def test_import_is_light() -> None:
     """`import midi_export` (and the CLI module) load none of the heavy dependencies."""
     code = (
         "import sys, midi_export, midi_export.cli; "
-        "heavy = ['requests', 'mido', 'numpy', 'pretty_midi', 'msgspec', 'urllib3']; "
+        "heavy = ['requests', 'mido', 'numpy', 'pretty_midi', 'msgspec', 'urllib3', 'waitress']; "
         "print([m for m in heavy if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -85,3 +91,32 @@ def test_offline_conversion_loads_neither_requests_nor_mido(tmp_path: Path) -> N
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert (tmp_path / "x.mid").read_bytes()[:4] == b"MThd"
+
+
+def test_help_imports_no_dependency_beyond_click() -> None:
+    """``fetch-mid --help`` (which lists the generate and serve verbs) loads neither the HTTP
+    client nor the server nor the converter."""
+    code = (
+        "import sys\n"
+        "from midi_export.cli import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit as e:\n"
+        "    assert e.code == 0, e.code\n"
+        "heavy = ['requests', 'urllib3', 'waitress', 'mido', 'numpy', 'pretty_midi', 'msgspec',"
+        " 'midi_export.api.client', 'midi_export.api.service', 'midi_export.loop']\n"
+        "print([m for m in heavy if m in sys.modules], file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stderr.strip() == "[]"
+    assert "generate" in out.stdout and "serve" in out.stdout
+
+
+def test_the_loop_is_public() -> None:
+    from midi_export import Client, generate, make_wsgi_app, parse_callback, verify_signature
+
+    assert callable(generate) and callable(make_wsgi_app)
+    assert callable(parse_callback) and callable(verify_signature)
+    for name in ("create_separation", "create_midi_task", "get_separation",
+                 "wait_for_separation"):
+        assert callable(getattr(Client, name)), name

@@ -32,12 +32,10 @@ from __future__ import annotations
 import dataclasses
 import http.client
 import itertools
-import json
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Literal, cast
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from .callbacks import (
@@ -46,27 +44,21 @@ from .callbacks import (
     separation_callback_body,
     signed_headers,
 )
-from .server import FakeRecordAPI, _Handler, _Server
+from .loop_http import CREATE_THEN_DROP, CREATE_THEN_ERROR, LoopHandler, Refused
+from .server import FakeRecordAPI
 from .steps import (
     Step,
     StepContext,
     body_code,
-    dumps,
     failed,
     pending,
     respond,
     sample_record,
     success,
-    unauthorized,
 )
 
 __all__ = ["CREATE_THEN_DROP", "CREATE_THEN_ERROR", "CreatedWork", "Delivery", "FakeLoopAPI"]
 
-SEPARATION_PATH = "/api/v1/vocal-removal/generate"
-SEPARATION_INFO_PATH = "/api/v1/vocal-removal/record-info"
-MIDI_GENERATE_PATH = "/api/v1/midi/generate"
-CREATE_THEN_DROP = "create-then-drop"
-CREATE_THEN_ERROR = "create-then-error"
 DELIVERY_TRIES = 3
 DELIVERY_TIMEOUT = 15.0
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -279,7 +271,7 @@ class FakeLoopAPI(FakeRecordAPI):
             else ("taskId", "callBackUrl")
         missing = [key for key in required if not payload.get(key)]
         if missing:
-            raise _Refused(body_code(400, f"{missing[0]} is required"))
+            raise Refused(body_code(400, f"{missing[0]} is required"))
         with self._lock:
             cue = self._cues[kind].pop(0) if self._cues[kind] else None
             if isinstance(cue, Step):
@@ -287,9 +279,9 @@ class FakeLoopAPI(FakeRecordAPI):
             if kind == "midi":
                 source = self._tasks.get(str(payload["taskId"]))
                 if source is None or source.kind != "separation":
-                    raise _Refused(body_code(422, "recordInfo is null"))
+                    raise Refused(body_code(422, "recordInfo is null"))
                 if source.polls_left > 0 or source.ready_at > time.monotonic() or source.fail:
-                    raise _Refused(body_code(400, "the separation is not complete"))
+                    raise Refused(body_code(400, "the separation is not complete"))
             fail = self._fail_next[kind] > 0
             if fail:
                 self._fail_next[kind] -= 1
@@ -359,63 +351,4 @@ class FakeLoopAPI(FakeRecordAPI):
         }
 
 
-class _Refused(Exception):
-    def __init__(self, step: Step) -> None:
-        super().__init__("refused")
-        self.step = step
-
-
-class _LoopHandler(_Handler):
-    server_version = "FakeLoopAPI"
-
-    def do_GET(self) -> None:
-        if urlsplit(self.path).path.rstrip("/") != SEPARATION_INFO_PATH:
-            super().do_GET()
-            return
-        api = cast(FakeLoopAPI, cast(_Server, self.server).api)
-        request = self._note("GET")
-        task_id = request.query.get("taskId", [""])[0]
-        if not request.authorized:
-            step = unauthorized()
-        elif not task_id:
-            step = body_code(400, "taskId is required")
-        else:
-            step = api._separation_step(task_id)
-        self._send(step, StepContext(task_id, None), api)
-
-    def do_POST(self) -> None:
-        api = cast(FakeLoopAPI, cast(_Server, self.server).api)
-        length = int(self.headers.get("Content-Length") or 0)
-        request = self._note("POST", self.rfile.read(length) if length else b"")
-        path = urlsplit(self.path).path.rstrip("/")
-        nothing = StepContext("", None)
-        if path not in (SEPARATION_PATH, MIDI_GENERATE_PATH):
-            self._send(respond(404, "not found"), nothing, api)
-            return
-        if not request.authorized:
-            self._send(unauthorized(), nothing, api)
-            return
-        try:
-            payload = json.loads(request.body)
-            if not isinstance(payload, dict):
-                raise ValueError("not an object")
-            cue, task = api._create("separation" if path == SEPARATION_PATH else "midi", payload)
-        except ValueError:
-            cue, task = body_code(400, "the body is not a JSON object"), None
-        except _Refused as refused:
-            cue, task = refused.step, None
-        if isinstance(cue, Step):
-            self._send(cue, nothing, api)
-        elif cue == CREATE_THEN_DROP:
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-        elif cue == CREATE_THEN_ERROR:
-            self._send(body_code(500, "Server error"), nothing, api)
-        else:
-            assert task is not None
-            created = {"code": 200, "msg": "success", "data": {"taskId": task.task_id}}
-            self._send(respond(200, dumps(created), content_type="application/json"),
-                       nothing, api)
-
-
-FakeLoopAPI.handler = _LoopHandler
+FakeLoopAPI.handler = LoopHandler

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SOURCES := $(shell find midi_export -name '*.py')
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck bench tempo-eval smoke-install midicsv clean
+.PHONY: help install demo test unit lint typecheck bench bench-serve tempo-eval smoke-install midicsv clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -34,6 +34,11 @@ demo: install ## convert the bundled record into demo-out/demo-song.mid, then fe
 	@echo
 	@bash scripts/demo-online.sh $(BIN) demo-out
 	@echo "demo: wrote $(CURDIR)/demo-out/online/demo-song.mid (and the raw record beside it)"
+	@echo
+	@rm -rf demo-out/generate demo-out/serve
+	$(BIN)/python scripts/demo-generate.py $(BIN) demo-out/generate
+	@echo
+	$(BIN)/python scripts/demo-serve.py $(BIN) demo-out/serve
 
 midicsv: ## install Debian's midicsv (an independent reader used by the tests) when possible
 	@command -v midicsv >/dev/null 2>&1 || { \
@@ -59,6 +64,9 @@ test: install midicsv lint typecheck smoke-install unit ## everything CI runs: l
 bench: install ## the speed and memory benchmark (slow; writes benchmarks/results/)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench.py
+
+bench-serve: install ## load test of fetch-mid serve on 127.0.0.1: 2,000 deliveries, 50 senders (writes benchmarks/results/serve_load.json)
+	$(BIN)/python benchmarks/serve_load.py --json benchmarks/results/serve_load.json
 
 tempo-eval: install ## score --bpm auto against pretty_midi's estimate_tempo on the evaluation set
 	bash evaluation/get_real_midi.sh

@@ -5,7 +5,8 @@ line and stays short, and every module imports on its own in a fresh interpreter
 The layers, lowest first (a module may import its own layer and the layers below it):
 
     errors, _version  <  record  <  music  <  midi  <  paths, writer  <  pm  <  api  <  export,
-    loop  <  cli;  testing imports nothing of the package;  the package's ``__init__`` may import any.
+    loop  <  cli;  testing imports nothing of the package;  the package's ``__init__`` may
+    import any.
 """
 
 from __future__ import annotations

@@ -91,9 +91,13 @@ def generate(separation_task_id: str | None, **options: Any) -> None:
         console.error(_interrupted(last))
         code = 130
     except Exception as exc:
+        from ..errors import CreateUncertainError
+
         code = report_exception(exc, console, options)
         hint = _resume(last)
-        if hint and code in (5, 6):  # still pending, or the network gave up mid-way
+        # still pending, or the network gave up mid-way; never after a create that may
+        # have happened (its message says to look at the tasks first)
+        if hint and code in (5, 6) and not isinstance(exc, CreateUncertainError):
             console.info(f"resume with: {hint}")
     sys.exit(code)
 

@@ -135,6 +135,16 @@ def test_a_create_that_may_have_happened_is_not_sent_again(
     assert "look at your tasks" in result.stderr
     assert api.posts() == 1 and api.billed == 1  # it was created, and only once
     assert result.stderr.count("fetch-mid: error:") == 1
+    assert "resume with" not in result.stderr  # no rerun suggested before checking
+
+
+def test_a_stage_pending_at_its_deadline_says_how_to_resume(
+    api: FakeLoopAPI, tmp_path: Path, sleeps: list[float]
+) -> None:
+    result = run(api, ["--song", "m", "--audio-id", "t", "--yes", "--timeout", "0"], tmp_path)
+    assert result.exit_code == ExitCode.PENDING
+    assert "separation 'sep-0001' is still pending" in result.stderr
+    assert "resume with: fetch-mid generate sep-0001" in result.stderr
 
 
 @pytest.mark.parametrize(("interrupt_at", "resume"), [

@@ -11,7 +11,9 @@ compare the two byte for byte), only without building a message object per event
   shows non-ASCII names as mojibake); a character UTF-8 cannot encode (a lone surrogate,
   which ``json.loads`` can produce from ``"\\ud800"``) is written as ``?``;
 - time signatures with mido's defaults of 24 MIDI clocks per click and 8 32nd notes per
-  quarter;
+  quarter (a metronome click per quarter note, a quarter of eight 32nds: what DAWs assume);
+- MIDI port events (``FF 21 01 pp``), which the converter writes only when tracks share a
+  channel (see ``channels``);
 - one ``end_of_track`` at the end of every track.
 
 The fast path for notes, ``TrackWriter.note_events``, takes events packed as ints by
@@ -185,6 +187,13 @@ class TrackWriter:
              notated_32nd_notes_per_beat)
         )
         self.meta(tick, 0x58, data)
+
+    def midi_port(self, tick: int, port: int) -> None:
+        """A MIDI port meta event (``FF 21 01 pp``): the port (0..127) of the track's
+        channel messages, for readers that offer more than 16 channels."""
+        if not 0 <= port <= 0x7F:
+            raise ValueError(f"port must be 0..127, not {port}")
+        self.meta(tick, 0x21, bytes((port,)))
 
     def channel_message(self, tick: int, status: int, *data: int) -> None:
         """A channel message: status 0x80..0xEF (type | channel), then its data bytes."""

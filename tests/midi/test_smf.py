@@ -100,6 +100,14 @@ def test_a_small_file_byte_by_byte() -> None:
     )
 
 
+def test_a_midi_port_event_byte_by_byte() -> None:
+    track = smf.TrackWriter()
+    track.midi_port(0, 3)
+    assert track.end_of_track() == bytes.fromhex("4d54726b 00000009 00ff2101 03 00ff2f00")
+    with pytest.raises(ValueError, match="port"):
+        smf.TrackWriter().midi_port(0, 128)
+
+
 def test_note_key_order_is_by_tick_then_offs_then_pitch() -> None:
     keys = [
         note_keys.note_key(10, 64, 90),
@@ -183,6 +191,7 @@ _messages = st.one_of(
     st.builds(lambda text: mido.MetaMessage("text", text=text), _text),
     st.builds(lambda tempo: mido.MetaMessage("set_tempo", tempo=tempo),
               st.integers(0, 0xFFFFFF)),
+    st.builds(lambda port: mido.MetaMessage("midi_port", port=port), st.integers(0, 127)),
     st.builds(
         lambda n, d, c, b: mido.MetaMessage(
             "time_signature", numerator=n, denominator=2**d, clocks_per_click=c,
@@ -205,6 +214,8 @@ def _write_like_mido(writer: smf.TrackWriter, tick: int, msg: Any) -> None:
         writer.text(tick, 0x01, msg.text)
     elif msg.type == "set_tempo":
         writer.tempo(tick, msg.tempo)
+    elif msg.type == "midi_port":
+        writer.midi_port(tick, msg.port)
     elif msg.type == "time_signature":
         writer.time_signature(tick, msg.numerator, msg.denominator, msg.clocks_per_click,
                               msg.notated_32nd_notes_per_beat)

@@ -24,11 +24,13 @@ from hypothesis import strategies as st
 
 from midi_export.midi.conversion import Conversion
 from midi_export.midi.convert import convert
+from midi_export.midi.report import InstrumentReport
 from midi_export.midi.tempo_map import TempoMap
 from midi_export.record import Record, parse_record
 
 from conftest import load_fixture
 from strategies import RefNote, payloads, records, reference_notes
+from voices import cross_track_violations
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -104,24 +106,32 @@ def check_round_trip(record: Record, conversion: Conversion) -> None:
     assert len(pm.instruments) == len(written)
 
     expected_total = 0
+    on_shared: dict[int, list[tuple[int, int, int, int]]] = {}  # channel -> notes of tracks
     for (source, ins_report), pm_ins in zip(pairs, pm.instruments, strict=True):
         expected, cut, merged = reference_notes(source, tempo_map.to_tick)
         expected.sort(key=RefNote.key)
-        expected_total += len(expected)
-        assert (ins_report.cut, ins_report.merged) == (cut, merged)
-        assert ins_report.notes_written == len(expected)
         assert ins_report.channel is not None and ins_report.track is not None
         channel = ins_report.channel - 1
         assert (channel == 9) == ins_report.is_drum
+        track = midi.tracks[ins_report.track]
+        found, channels = mido_notes(track)
+        assert channels == {channel}
+        if ins_report.shared_with:  # the cross-track rules changed ends (and some onsets)
+            check_shared_track(found, expected, ins_report, cut, merged)
+            expected_total += ins_report.notes_written
+            on_shared.setdefault(channel, []).extend(
+                (ins_report.track, pitch, start, end) for start, pitch, end, _ in found)
+            assert (pm_ins.program, len(pm_ins.notes)) == (ins_report.program, len(found))
+            continue
+        expected_total += len(expected)
+        assert (ins_report.cut, ins_report.merged) == (cut, merged)
+        assert ins_report.notes_written == len(expected)
 
         # mido: ticks exactly as the rules say, times within half a tick
-        track = midi.tracks[ins_report.track]
         assert track.name == source.name.encode("utf-8", "replace").decode("utf-8")
         programs = [m for m in track if m.type == "program_change"]
         assert programs == [mido.Message("program_change", channel=channel,
                                          program=ins_report.program)]
-        found, channels = mido_notes(track)
-        assert channels == {channel}
         assert found == [(n.start_tick, n.pitch, n.end_tick, n.velocity) for n in expected]
         for (start, _, end, _), note in zip(found, expected, strict=True):
             assert abs(mido.tick2second(start, ppq, tempo) - note.start_seconds) <= half_tick
@@ -144,7 +154,27 @@ def check_round_trip(record: Record, conversion: Conversion) -> None:
                 assert got.end > got.start
 
     assert report.notes_written == expected_total
+    for notes in on_shared.values():  # what one voice per key plays: nothing cut short
+        assert cross_track_violations(notes) == []
     midicsv_check(data, 1 + len(written), expected_total)
+
+
+def check_shared_track(
+    found: list[tuple[int, int, int, int]],
+    expected: list[RefNote],
+    report: InstrumentReport,
+    cut: int,
+    merged: int,
+) -> None:
+    """A track on a shared channel: its own rules' notes, with only the cross-track changes
+    (ends; an onset one tick earlier; notes merged that this brought onto one tick)."""
+    assert report.cut == cut and report.merged >= merged
+    assert len(found) == len(expected) - (report.merged - merged) == report.notes_written
+    onsets = {(n.pitch, n.start_tick) for n in expected}
+    moved = [(pitch, start) for start, pitch, _, _ in found if (pitch, start) not in onsets]
+    assert all((pitch, start + 1) in onsets for pitch, start in moved)
+    assert len(moved) == report.shared_moved
+    assert all(end > start for start, _, end, _ in found)
 
 
 @SETTINGS

@@ -37,6 +37,7 @@ Examples:
   fetch-mid --from-json - -o - < r.json > song.mid
   fetch-mid --from-json r.json --bpm 97 --program "Vocals=Flute" --json
   fetch-mid 5c79be8e --bpm auto           tempo and bar lines from the music itself
+  fetch-mid 5c79be8e --bpm auto --lead-in shift   one tempo, notes delayed onto a bar line
   fetch-mid 5c79be8e --bpm auto --quantize 1/16 --quantize-strength 0.5
   fetch-mid 5c79be8e --split -o stems/    also one file per instrument, for a DAW
 
@@ -147,6 +148,8 @@ def check_combinations(options: dict[str, Any]) -> None:
         raise usage("--quantize-strength needs --quantize GRID")
     if options["split"] and options["output"] == "-":
         raise usage("--split writes files: it cannot go with -o - (standard output)")
+    if options.get("lead_in") == "shift" and options["bpm"] != "auto":
+        raise usage("--lead-in shift needs --bpm auto (a fixed tempo has no downbeat to move)")
 
 
 def main(argv: Sequence[str] | None = None) -> NoReturn:

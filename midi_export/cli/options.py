@@ -111,6 +111,16 @@ conversion_options = _group(
         "follow the music (120 when the estimate is too uncertain, with a warning).",
     ),
     click.option(
+        "--lead-in",
+        type=click.Choice(["pickup", "shift"]),
+        default="pickup",
+        show_default=True,
+        help="With --bpm auto, how the time before the first downbeat is written: 'pickup' "
+        "keeps every note's time (a pickup bar; the file lines up with the audio from 0 s); "
+        "'shift' writes one tempo and delays every note so the first downbeat falls on a "
+        "bar line (the summary says by how much: move the audio as much).",
+    ),
+    click.option(
         "--quantize",
         metavar="GRID",
         callback=_quantize_callback,

@@ -91,6 +91,7 @@ def convert_options(options: dict[str, Any]) -> dict[str, Any]:
         "strict": options["strict"],
         "quantize": options.get("quantize"),
         "quantize_strength": 1.0 if strength is None else strength,
+        "lead_in": options.get("lead_in") or "pickup",
     }
 
 

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
     from ..midi.report import ConversionReport
 
-__all__ = ["format_tempo", "show_result", "summary_lines"]
+__all__ = ["format_tempo", "lead_in_line", "shared_text", "show_result", "summary_lines"]
 
 
 def format_tempo(report: ConversionReport) -> str:
@@ -27,6 +27,27 @@ def format_tempo(report: ConversionReport) -> str:
         f"{text} (auto from {tempo.source}, confidence {tempo.confidence or 0.0:.2f}, "
         f"downbeat at {tempo.first_downbeat:.3f} s)"
     )
+
+
+def lead_in_line(report: ConversionReport) -> str | None:
+    """What ``--lead-in shift`` did, for the user to move the audio by as much."""
+    tempo = report.tempo
+    if tempo.lead_in != "shift":
+        return None
+    if tempo.delay_seconds:
+        return (
+            f"  notes delayed by {tempo.delay_seconds:.3f} s (--lead-in shift) so the first "
+            "downbeat falls on a bar line: move the audio by as much"
+        )
+    why = "no downbeat was found" if tempo.fell_back else "the first downbeat is on a bar line"
+    return f"  notes not delayed (--lead-in shift): {why}"
+
+
+def shared_text(channel: int | None, others: Sequence[int], cut: int) -> str:
+    """``shares ch 1 with track 4, 12 cut there`` for an instrument on a shared channel."""
+    tracks = ", ".join(str(track) for track in others)
+    text = f"shares ch {channel} with track{'s' * (len(others) != 1)} {tracks}"
+    return f"{text}, {cut} cut there" if cut else text
 
 
 def summary_lines(
@@ -44,6 +65,9 @@ def summary_lines(
         f"{plural(report.notes_written, 'note')}, {format_tempo(report)}, ppq {report.ppq}, "
         f"{format_seconds(report.duration_seconds)} long"
     ]
+    lead_in = lead_in_line(report)
+    if lead_in:
+        lines.append(lead_in)
     quantize = report.quantize
     if quantize is not None:
         moved = f"{plural(quantize.notes_moved, 'note')} moved"
@@ -74,6 +98,8 @@ def summary_lines(
             extras.append(f"{ins.merged} merged")
         if ins.notes_moved:
             extras.append(f"{ins.notes_moved} moved")
+        if ins.shared_with:
+            extras.append(shared_text(ins.channel, ins.shared_with, ins.shared_cut))
         tail = f"  ({', '.join(extras)})" if extras else ""
         lines.append(
             f"  ch{ins.channel:>2}  {ins.name[:name_width]:<{name_width}}  "

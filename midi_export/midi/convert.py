@@ -14,11 +14,16 @@ The file (type 1):
 
 The pipeline, each stage in a module of its own:
 
-1. the tempo map (``tempo_choice``: a fixed tempo, the caller's map, or ``bpm="auto"``);
-2. programs (``music.gm``) and channels (``channels``: the kit on channel 10);
-3. per instrument: seconds -> ticks (``tempo_map``), every note at least one tick long and
-   velocities ``round(v * 127)`` clamped to 1..127 (``notes``), ``quantize`` when asked
-   for, the same-pitch rules (``notes``), then the events encoded (``smf``);
+1. the tempo map (``tempo_choice``: a fixed tempo, the caller's map, or ``bpm="auto"`` with
+   its lead-in, ``pickup``);
+2. programs (``music.gm``) and channels (``channels``: the kit on channel 10, a channel of
+   its own for each of up to 15 other instruments);
+3. per instrument: seconds -> ticks (``tempo_map``; after the delay of ``lead_in="shift"``),
+   every note at least one tick long and velocities ``round(v * 127)`` clamped to 1..127
+   (``notes``), ``quantize`` when asked for, the same-pitch rules (``notes``), then the
+   events encoded (``smf``). Only when more than 15 melodic instruments share channels, the
+   notes of each shared channel's tracks are made first and the same-pitch rules run across
+   them (``notes.share_channel``) before they are encoded;
 4. the report (``report``) and the conductor track.
 
 The work is columnar, one instrument at a time: ticks for a whole column at once, one pass
@@ -32,17 +37,28 @@ quantizing).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import repeat
+from operator import add
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ..errors import InvalidRecordError
 from ..music.gm import ProgramMatch, gm_program
 from ..record import Instrument, Record
 from . import smf
-from .channels import allocate_channels
+from .channels import ChannelPlan, allocate_channels
 from .conversion import Conversion
 from .note_keys import sorted_note_keys
-from .notes import VelocityCache, last_at_least_one_tick, pitch_bytes, same_pitch_rules
+from .notes import (
+    SharedCounts,
+    TrackNotes,
+    VelocityCache,
+    last_at_least_one_tick,
+    pitch_bytes,
+    same_pitch_rules,
+    share_channel,
+)
 from .report import ConversionReport, InstrumentReport
 from .tempo_choice import choose_tempo
 from .tempo_map import TempoChange, TempoMap
@@ -67,6 +83,7 @@ def convert(
     quantize: str | Grid | None = None,
     quantize_strength: float = 1.0,
     fallback_bpm: float = 120.0,
+    lead_in: Literal["pickup", "shift"] = "pickup",
 ) -> Conversion:
     """Convert a record to a General MIDI file in memory.
 
@@ -79,6 +96,12 @@ def convert(
     the map. ``programs`` maps instrument names to a program (0..127, a GM name or
     "drums"), ahead of the General MIDI lookup. ``strict`` raises ``InvalidRecordError``
     when any instrument had invalid notes.
+
+    With ``bpm="auto"`` the written tempo is rounded to a whole BPM (else one decimal) when
+    that moves no beat of the song more than 5 ms (``tempo_choice.round_tempo``). ``lead_in``
+    says how a first downbeat after 0 s is written: ``"pickup"`` (a pickup bar; every note
+    keeps its time) or ``"shift"`` (one tempo, every note delayed so the downbeat falls on a
+    bar line; the delay is ``report.tempo.delay_seconds``); ``"shift"`` needs ``bpm="auto"``.
 
     ``quantize`` (a grid such as ``"1/16"`` or ``"1/8t"``, see ``quantize.parse_grid``)
     moves note starts and ends ``quantize_strength`` (0..1) of the way onto that grid of the
@@ -95,45 +118,41 @@ def convert(
         _check_strict(record)
 
     # 1. the tempo map
-    tempo_map, tempo_report, warnings = choose_tempo(
-        record, bpm, ppq, tempo_map, fallback_bpm, programs
+    tempo_map, tempo_report, warnings, delay = choose_tempo(
+        record, bpm, ppq, tempo_map, fallback_bpm, programs, lead_in
     )
     quantizer: Quantizer | None = None
     if grid is not None:
         from .quantize import Quantizer
 
         quantizer = Quantizer.for_map(grid, tempo_map, strength)
+    make = _NoteMaker(tempo_map, quantizer, delay)
 
     # 2. programs and channels
     instruments = record.instruments
     matches = [gm_program(ins.name, programs) for ins in instruments]
     written = [i for i, ins in enumerate(instruments) if len(ins)]
-    channels, channel_warnings = allocate_channels(
+    plan = allocate_channels(
         [matches[i] for i in written], [instruments[i].name for i in written]
     )
-    channel_of = dict(zip(written, channels, strict=True))
-    warnings += channel_warnings
+    warnings += plan.warnings
+    # the notes of shared channels first, the same-pitch rules across their tracks
+    shared = _shared_channel_notes(plan, written, instruments, make)
 
     # 3. one track per instrument with notes
-    velocities = VelocityCache()
     chunks: list[bytes] = []
     reports: list[InstrumentReport] = []
     last_tick = 0
+    position = {index: n for n, index in enumerate(written)}
     for index, (ins, match) in enumerate(zip(instruments, matches, strict=True)):
-        channel = channel_of.get(index)
+        n = position.get(index)
         track: _Track | None = None
-        if channel is not None:
-            try:
-                track = _instrument_track(ins, match, channel, tempo_map, velocities, quantizer)
-            except InvalidRecordError as exc:
-                raise InvalidRecordError(
-                    f"instrument {ins.name!r} (instruments[{index}]): {exc}",
-                    where=f"instruments[{index}]",
-                ) from exc
+        if n is not None:
+            track = _instrument_track(index, ins, match, plan, n, make, shared)
             chunks.append(track.chunk)
             last_tick = max(last_tick, track.last_tick)
         warnings += _instrument_warnings(ins, match, written=track is not None)
-        reports.append(_instrument_report(ins, match, channel, len(chunks), track))
+        reports.append(_instrument_report(ins, match, plan, n, track))
 
     # 4. the report and the conductor
     report = ConversionReport(
@@ -160,33 +179,97 @@ class _Track(NamedTuple):
     cut: int
     merged: int
     moves: MoveStats | None
+    shared: SharedCounts | None
+
+
+class _Notes(NamedTuple):
+    """One instrument's notes once its own rules hold, and how far quantizing moved them."""
+
+    notes: TrackNotes
+    moves: MoveStats | None
+
+
+class _NoteMaker:
+    """Stage 3 before encoding, for one instrument: seconds -> ticks (after the lead-in's
+    delay), at least one tick, quantize, the same-pitch rules."""
+
+    __slots__ = ("delay", "quantizer", "tempo_map", "velocities")
+
+    def __init__(self, tempo_map: TempoMap, quantizer: Quantizer | None, delay: float) -> None:
+        self.tempo_map, self.quantizer, self.delay = tempo_map, quantizer, delay
+        self.velocities = VelocityCache()
+
+    def __call__(self, ins: Instrument) -> _Notes:
+        tempo_map, delay = self.tempo_map, self.delay
+        pitches = pitch_bytes(ins.pitches)
+        starts = tempo_map.to_ticks(_delayed(ins.starts, delay) if delay else ins.starts)
+        ends = tempo_map.to_ticks(_delayed(ins.ends, delay) if delay else ins.ends)
+        last_at_least_one_tick(starts, ends)
+        moves = None
+        if self.quantizer is not None:  # on ticks, before the same-pitch rules: they hold
+            starts, ends, moves = self.quantizer.apply(starts, ends, tempo_map.tick_to_seconds)
+        notes = same_pitch_rules(pitches, starts, ends, self.velocities.of(ins.velocities))
+        return _Notes(notes, moves)
+
+
+def _delayed(seconds: Sequence[float], delay: float) -> list[float]:
+    return list(map(add, seconds, repeat(delay)))
+
+
+def _shared_channel_notes(
+    plan: ChannelPlan, written: list[int], instruments: Sequence[Instrument], make: _NoteMaker
+) -> dict[int, tuple[_Notes, SharedCounts]]:
+    """For the instruments on shared channels (none in the common case), by record index:
+    their notes after the same-pitch rules across the channel's tracks."""
+    out: dict[int, tuple[_Notes, SharedCounts]] = {}
+    for group in plan.shared:
+        indexes = [written[n] for n in group]
+        made = []
+        for i in indexes:
+            with _about(i, instruments[i]):
+                made.append(make(instruments[i]))
+        after = share_channel([m.notes for m in made])
+        for i, m, (notes, counts) in zip(indexes, made, after, strict=True):
+            out[i] = (_Notes(notes, m.moves), counts)
+    return out
 
 
 def _instrument_track(
+    index: int,
     ins: Instrument,
     match: ProgramMatch,
-    channel: int,
-    tempo_map: TempoMap,
-    velocities: VelocityCache,
-    quantizer: Quantizer | None,
+    plan: ChannelPlan,
+    n: int,
+    make: _NoteMaker,
+    shared: dict[int, tuple[_Notes, SharedCounts]],
 ) -> _Track:
-    """Stage 3 for one instrument: ticks, quantize, note rules, encoding."""
-    pitches = pitch_bytes(ins.pitches)
-    starts = tempo_map.to_ticks(ins.starts)
-    ends = tempo_map.to_ticks(ins.ends)
-    last_at_least_one_tick(starts, ends)
-    moves = None
-    if quantizer is not None:  # on ticks, before the same-pitch rules, so they still hold
-        starts, ends, moves = quantizer.apply(starts, ends, tempo_map.tick_to_seconds)
-    notes = same_pitch_rules(pitches, starts, ends, velocities.of(ins.velocities))
-    events = sorted_note_keys(notes.pitches, notes.velocities, notes.starts, notes.ends)
-    writer = smf.TrackWriter()
-    writer.track_name(0, ins.name)
-    writer.program_change(0, channel, match.program)
-    writer.note_events(events, channel)
-    cut, merged, last_tick = notes.cut, notes.merged, writer.tick
-    del events, notes, starts, ends  # large records: free the columns before the chunk is joined
-    return _Track(writer.end_of_track(), last_tick, cut, merged, moves)
+    """The track of the ``n``-th written instrument: name, port, program, its notes (made
+    here, or by ``_shared_channel_notes`` for a shared channel)."""
+    with _about(index, ins):
+        made, counts = shared.pop(index, None) or (make(ins), None)
+        channel, notes, moves = plan.channels[n], made.notes, made.moves
+        events = sorted_note_keys(notes.pitches, notes.velocities, notes.starts, notes.ends)
+        writer = smf.TrackWriter()
+        writer.track_name(0, ins.name)
+        if plan.uses_ports:
+            writer.midi_port(0, plan.ports[n])
+        writer.program_change(0, channel, match.program)
+        writer.note_events(events, channel)
+        cut, merged, last_tick = notes.cut, notes.merged, writer.tick
+        del events, notes, made  # large records: free the columns before the chunk is joined
+        return _Track(writer.end_of_track(), last_tick, cut, merged, moves, counts)
+
+
+@contextmanager
+def _about(index: int, ins: Instrument) -> Iterator[None]:
+    """Invalid data found while converting an instrument: say which instrument."""
+    try:
+        yield
+    except InvalidRecordError as exc:
+        raise InvalidRecordError(
+            f"instrument {ins.name!r} (instruments[{index}]): {exc}",
+            where=f"instruments[{index}]",
+        ) from exc
 
 
 def _instrument_warnings(ins: Instrument, match: ProgramMatch, *, written: bool) -> list[str]:
@@ -203,18 +286,22 @@ def _instrument_warnings(ins: Instrument, match: ProgramMatch, *, written: bool)
 
 
 def _instrument_report(
-    ins: Instrument, match: ProgramMatch, channel: int | None, tracks: int, track: _Track | None
+    ins: Instrument, match: ProgramMatch, plan: ChannelPlan, n: int | None, track: _Track | None
 ) -> InstrumentReport:
+    """What happened to one instrument (``n``: its position among the written ones)."""
+    if track is None or n is None:
+        track, n = None, None
     moves = None if track is None else track.moves
+    shared = (None if track is None else track.shared) or SharedCounts()
     return InstrumentReport(
         name=ins.name,
         program=match.program,
         program_name=match.gm_name,
         source=match.source,
         is_drum=match.is_drum,
-        channel=None if channel is None else channel + 1,
-        track=tracks if track is not None else None,
-        notes_written=len(ins) - track.merged if track is not None else 0,
+        channel=None if n is None else plan.channels[n] + 1,
+        track=None if n is None else n + 1,
+        notes_written=0 if track is None else len(ins) - track.merged,
         notes_dropped=ins.dropped,
         velocities_clamped=ins.clamped,
         cut=0 if track is None else track.cut,
@@ -224,6 +311,11 @@ def _instrument_report(
         notes_moved=moves.moved if moves else 0,
         max_move_ticks=moves.max_ticks if moves else 0,
         max_move_ms=moves.max_ms if moves else 0.0,
+        port=plan.ports[n] if n is not None and plan.uses_ports else None,
+        shared_with=() if n is None else tuple(i + 1 for i in plan.sharing(n)),
+        shared_cut=shared.cut,
+        shared_aligned=shared.aligned,
+        shared_moved=shared.moved,
     )
 
 

@@ -1,6 +1,6 @@
-"""One instrument's notes in ticks -> MIDI note events: velocity, zero-length notes, and the
-same-pitch rules (a note cut where the next of its pitch starts; notes of one pitch on one
-tick merged).
+"""Notes in ticks -> MIDI note events: velocity, zero-length notes, the same-pitch rules of
+one instrument (a note cut where the next of its pitch starts; notes of one pitch on one tick
+merged), and the same rules across the tracks that share a channel (``share_channel``).
 """
 
 from __future__ import annotations
@@ -13,12 +13,14 @@ from typing import NamedTuple
 from ..errors import InvalidRecordError
 
 __all__ = [
+    "SharedCounts",
     "TrackNotes",
     "VelocityCache",
     "last_at_least_one_tick",
     "midi_velocity",
     "pitch_bytes",
     "same_pitch_rules",
+    "share_channel",
 ]
 
 
@@ -191,3 +193,144 @@ def _decide(
         else:
             return None
     return outcome
+
+
+# --------------------------------------------------------------------------- shared channels
+
+
+class SharedCounts(NamedTuple):
+    """What ``share_channel`` did to one track's notes: ends cut before another track's
+    onset, ends lengthened to end with another track's note of the same onset, onsets moved
+    one tick earlier onto another track's, and notes merged into one of the same track."""
+
+    cut: int = 0
+    aligned: int = 0
+    moved: int = 0
+    merged: int = 0
+
+
+class _SharedDecision:
+    """New starts, ends and velocities by note index, the notes merged away, the counts."""
+
+    __slots__ = ("aligned", "cut", "dropped", "ends", "starts", "vels")
+
+    def __init__(self) -> None:
+        self.starts: dict[int, int] = {}
+        self.ends: dict[int, int] = {}
+        self.vels: dict[int, int] = {}
+        self.dropped: list[int] = []
+        self.cut = 0
+        self.aligned = 0
+
+
+_Member = tuple[int, int]  # (track, note index)
+
+
+def share_channel(tracks: Sequence[TrackNotes]) -> list[tuple[TrackNotes, SharedCounts]]:
+    """The same-pitch rules across tracks on one channel, each already clean on its own.
+
+    A synth keeps one voice per channel and key: a note-off ends whatever sounds on that key,
+    whichever track it came from, and when two tracks' events fall on one tick a player may
+    send them in either order. So each pitch's notes of all the tracks are taken together as
+    the one voice a synth plays, onset by onset:
+
+    - notes of different tracks that start on the same tick, or one tick apart (the later
+      then move one tick earlier), are one sound: they keep that onset and all end at the
+      latest of their ends ("aligned"); two notes of one track that this brings onto one
+      tick merge, as a track's own rules merge them (the longer end, the louder velocity);
+    - the next onset of that pitch cuts them: one tick before it when another track is
+      involved (so the note-off comes first in any player), at it when only one track is;
+    - nothing else changes: what a DAW shows of each track stays what was transcribed, and
+      every note lasts at least one tick.
+
+    Returns each track's notes after the rules (merges counted in ``TrackNotes.merged`` as
+    well) and what was done to it. Pure Python per note: it runs only for the tracks of a
+    shared channel (more than 15 melodic instruments).
+    """
+    decisions = [_SharedDecision() for _ in tracks]
+    by_pitch: dict[int, dict[int, list[_Member]]] = {}  # pitch -> onset tick -> notes
+    for t, notes in enumerate(tracks):
+        for i, pitch, start in zip(count(), notes.pitches, notes.starts):
+            by_pitch.setdefault(pitch, {}).setdefault(start, []).append((t, i))
+    for onsets in by_pitch.values():
+        clusters = _clusters(onsets)
+        for k, (first, members) in enumerate(clusters):
+            kept = _merge_within_tracks(first, members, tracks, decisions)
+            end = max(decisions[t].ends.get(i, tracks[t].ends[i]) for t, i in kept)
+            if k + 1 < len(clusters):
+                following, next_members = clusters[k + 1]
+                involved = {t for t, _ in kept} | {t for t, _ in next_members}
+                end = min(end, following - 1 if len(involved) > 1 else following)
+            for t, i in kept:
+                decision, old = decisions[t], tracks[t].ends[i]
+                if end == old:
+                    decision.ends.pop(i, None)
+                    continue
+                decision.ends[i] = end
+                if end < old:
+                    decision.cut += 1
+                else:
+                    decision.aligned += 1
+    return [_applied(notes, decision) for notes, decision in zip(tracks, decisions, strict=True)]
+
+
+def _clusters(onsets: dict[int, list[_Member]]) -> list[tuple[int, list[_Member]]]:
+    """One pitch's onsets in order, with those one tick after an onset of another track
+    joined to it: ``(first tick, notes)`` per sound."""
+    out: list[tuple[int, list[_Member]]] = []
+    for start in sorted(onsets):
+        members = onsets[start]
+        if out and start - out[-1][0] <= 1:
+            tracks = {t for t, _ in out[-1][1]} | {t for t, _ in members}
+            if len(tracks) > 1:
+                out[-1][1].extend(members)
+                continue
+        out.append((start, list(members)))
+    return out
+
+
+def _merge_within_tracks(
+    first: int,
+    members: list[_Member],
+    tracks: Sequence[TrackNotes],
+    decisions: list[_SharedDecision],
+) -> list[_Member]:
+    """Move a sound's notes onto its first tick; two of one track meeting there merge."""
+    kept: dict[int, int] = {}  # track -> its note kept in this sound
+    for t, i in members:
+        notes, decision = tracks[t], decisions[t]
+        if notes.starts[i] != first:
+            decision.starts[i] = first
+        k = kept.get(t)
+        if k is None:
+            kept[t] = i
+            continue
+        decision.ends[k] = max(decision.ends.get(k, notes.ends[k]), notes.ends[i])
+        vel = max(decision.vels.get(k, notes.velocities[k]), notes.velocities[i])
+        decision.vels[k] = vel
+        decision.dropped.append(i)
+    return list(kept.items())
+
+
+def _applied(notes: TrackNotes, decision: _SharedDecision) -> tuple[TrackNotes, SharedCounts]:
+    """One track's notes with the decisions written in, and their counts."""
+    starts, ends, vels = list(notes.starts), list(notes.ends), bytearray(notes.velocities)
+    for i, tick in decision.starts.items():
+        starts[i] = tick
+    for i, tick in decision.ends.items():
+        ends[i] = tick
+    for i, vel in decision.vels.items():
+        vels[i] = vel
+    pitches, velocities = notes.pitches, bytes(vels)
+    dropped = decision.dropped
+    if dropped:
+        keep = bytearray(b"\x01") * len(pitches)
+        for i in dropped:
+            keep[i] = 0
+        pitches, velocities = bytes(compress(pitches, keep)), bytes(compress(velocities, keep))
+        starts, ends = list(compress(starts, keep)), list(compress(ends, keep))
+    gone = set(dropped)
+    moved = sum(1 for i in decision.starts if i not in gone)
+    counts = SharedCounts(decision.cut, decision.aligned, moved, len(dropped))
+    merged = notes.merged + len(dropped)
+    return TrackNotes(pitches, velocities, starts, ends, notes.cut, merged), counts

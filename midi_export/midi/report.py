@@ -21,6 +21,13 @@ class InstrumentReport:
     ``notes_dropped`` and ``velocities_clamped`` come from reading the record, ``cut`` and
     ``merged`` from the same-pitch rules; ``problems`` are the first reasons notes were
     dropped.
+
+    On a channel shared with other tracks (more than 15 melodic instruments),
+    ``shared_with`` lists their track numbers, ``port`` is the track's MIDI port (None when
+    the file has no port events), and the cross-track same-pitch rules counted
+    ``shared_cut`` notes ended just before another track's onset, ``shared_aligned`` notes
+    lengthened to end with another track's note of the same onset and ``shared_moved``
+    onsets moved one tick earlier onto another track's (notes it merged are in ``merged``).
     """
 
     name: str
@@ -40,6 +47,11 @@ class InstrumentReport:
     notes_moved: int = 0
     max_move_ticks: int = 0
     max_move_ms: float = 0.0
+    port: int | None = None
+    shared_with: tuple[int, ...] = ()
+    shared_cut: int = 0
+    shared_aligned: int = 0
+    shared_moved: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the fields."""
@@ -61,6 +73,11 @@ class InstrumentReport:
             "notes_moved": self.notes_moved,
             "max_move_ticks": self.max_move_ticks,
             "max_move_ms": self.max_move_ms,
+            "port": self.port,
+            "shared_with": list(self.shared_with),
+            "shared_cut": self.shared_cut,
+            "shared_aligned": self.shared_aligned,
+            "shared_moved": self.shared_moved,
         }
 
 
@@ -75,7 +92,11 @@ class TempoReport:
     music decided: ``"drums"``, ``"bass"``, ``"all"``, ``"none"``) come from the estimate;
     ``fell_back`` is True when the confidence was below ``min_confidence`` and the file got
     the fallback tempo instead. ``tempos`` and ``time_signatures`` are the conductor track's
-    events as written.
+    events as written. Also with ``"auto"``: ``rounding`` (``"whole"``, ``"one decimal"``,
+    ``"none"``; None when it fell back) and ``round_drift_ms``, how far the rounded tempo
+    moves the song's farthest beat against the estimate; ``lead_in`` (``"pickup"`` or
+    ``"shift"``), ``delay_seconds`` (what ``"shift"`` delayed every note by, else 0.0) and
+    ``downbeat_tick`` (the first downbeat's tick in the file, 0 without a lead-in).
     """
 
     mode: Literal["fixed", "auto"]
@@ -88,6 +109,11 @@ class TempoReport:
     confidence: float | None = None
     source: str | None = None
     min_confidence: float | None = None
+    lead_in: str | None = None
+    delay_seconds: float = 0.0
+    downbeat_tick: int = 0
+    rounding: str | None = None
+    round_drift_ms: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the fields."""
@@ -100,6 +126,11 @@ class TempoReport:
             "fell_back": self.fell_back,
             "estimated_bpm": self.estimated_bpm,
             "min_confidence": self.min_confidence,
+            "rounding": self.rounding,
+            "round_drift_ms": self.round_drift_ms,
+            "lead_in": self.lead_in,
+            "delay_seconds": self.delay_seconds,
+            "downbeat_tick": self.downbeat_tick,
             "tempos": [list(t) for t in self.tempos],
             "time_signatures": [list(t) for t in self.time_signatures],
         }

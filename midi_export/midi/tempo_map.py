@@ -202,14 +202,15 @@ class TempoMap:
     def from_estimate(cls, estimate: TempoEstimate, ppq: int = 480) -> TempoMap:
         """The map of a tempo estimate: its grid on the beats, a bar line on each downbeat.
 
-        Laid out by ``pickup.pickup_layout`` (a lead-in segment before the first downbeat
-        when that is not at 0 s). Every note keeps its time in seconds through the map.
+        Laid out by ``pickup.pickup_layout`` (a pickup bar before the first downbeat when
+        that is not at 0 s; the estimate's tempo as it is, unrounded: ``convert(bpm="auto")``
+        rounds it first, see ``tempo_choice``). Every note keeps its time in seconds.
         """
         _check_int(ppq, "ppq (ticks per quarter note)", 1, MAX_PPQ)
-        tempos, signatures = pickup_layout(
-            estimate.bpm, estimate.first_downbeat, estimate.beats_per_bar, ppq
+        layout = pickup_layout(
+            estimate.bpm, estimate.first_downbeat, ppq, estimate.beats_per_bar, 4
         )
-        return cls(ppq, tuple(tempos), tuple(signatures))
+        return cls(ppq, layout.tempos, layout.time_signatures)
 
     @property
     def main_tempo_us(self) -> int:

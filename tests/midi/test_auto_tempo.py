@@ -213,12 +213,16 @@ def test_the_report_has_the_tempo_section() -> None:
     tempo = facts["tempo"]
     assert set(tempo) == {
         "mode", "bpm", "first_downbeat", "confidence", "source", "fell_back", "estimated_bpm",
-        "min_confidence", "tempos", "time_signatures",
+        "min_confidence", "tempos", "time_signatures", "rounding", "round_drift_ms",
+        "lead_in", "delay_seconds", "downbeat_tick",
     }
     assert tempo["mode"] == "auto" and tempo["fell_back"] is False
     assert tempo["min_confidence"] == AUTO_MIN_CONFIDENCE
     assert abs(tempo["first_downbeat"] - 1.014) < 0.03
-    assert len(tempo["tempos"]) == 2  # the lead-in's, then the music's
+    assert (tempo["lead_in"], tempo["delay_seconds"]) == ("pickup", 0.0)
+    # the song's tempo first, one 16th of its own in the lead-in, the song's again
+    assert len(tempo["tempos"]) == 3 and tempo["tempos"][0][1] == tempo["tempos"][2][1]
+    assert tempo["downbeat_tick"] == tempo["time_signatures"][-1][0] > 0
 
 
 def test_auto_is_deterministic() -> None:
@@ -233,6 +237,9 @@ def test_auto_is_deterministic() -> None:
         {"bpm": "auto", "tempo_map": TempoMap.constant(100)},
         {"bpm": "auto", "ppq": 0},
         {"bpm": "auto", "ppq": 1.5},
+        {"bpm": "auto", "lead_in": "delay"},
+        {"bpm": 97.0, "lead_in": "shift"},
+        {"tempo_map": TempoMap.constant(100), "lead_in": "shift"},
     ],
 )
 def test_bad_auto_options_are_usage_errors(options: dict[str, object]) -> None:

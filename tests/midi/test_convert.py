@@ -25,13 +25,11 @@ from midi_export.errors import (
     TaskPendingError,
     UsageError,
 )
-from midi_export.midi.channels import DRUM_CHANNEL, allocate_channels
 from midi_export.midi.conversion import Conversion
 from midi_export.midi.convert import convert
 from midi_export.midi.notes import midi_velocity
 from midi_export.midi.report import ConversionReport, InstrumentReport
 from midi_export.midi.tempo_map import TempoMap
-from midi_export.music.gm import ProgramMatch
 from midi_export.record import Instrument, Note, Record, RecordStatus, parse_record
 
 from conftest import load_fixture
@@ -125,8 +123,11 @@ def test_the_report_is_json_ready() -> None:
     assert set(facts["instruments"][0]) == {
         "name", "program", "program_name", "source", "is_drum", "channel", "track",
         "notes_written", "notes_dropped", "velocities_clamped", "cut", "merged", "problems",
-        "written", "notes_moved", "max_move_ticks", "max_move_ms",
+        "written", "notes_moved", "max_move_ticks", "max_move_ms", "port", "shared_with",
+        "shared_cut", "shared_aligned", "shared_moved",
     }
+    assert facts["instruments"][0]["port"] is None  # no port events without shared channels
+    assert facts["instruments"][0]["shared_with"] == []
     assert facts["tempo"]["mode"] == "fixed"
     assert facts["quantize"] is None
     assert isinstance(conversion.report, ConversionReport)
@@ -230,93 +231,6 @@ def test_an_unknown_name_is_program_0_with_a_warning() -> None:
     ins = conversion.report.instruments[0]
     assert (ins.program, ins.source) == (0, "fallback")
     assert any("zzqx" in w for w in conversion.report.warnings)
-
-
-# --------------------------------------------------------------------------- channels
-
-
-def melodic(program: int) -> ProgramMatch:
-    return ProgramMatch(program, False, "exact")
-
-
-DRUMS = ProgramMatch(0, True, "drums")
-FREE = [c for c in range(16) if c != 9]
-
-
-def test_one_instrument_gets_channel_1() -> None:
-    assert allocate_channels([melodic(5)]) == ([0], [])
-    assert allocate_channels([DRUMS]) == ([9], [])
-
-
-def test_fifteen_melodic_instruments_each_get_their_own_channel() -> None:
-    channels, warnings = allocate_channels([melodic(0)] * 15)  # the same program even
-    assert channels == FREE
-    assert warnings == []
-
-
-def test_drums_are_on_channel_index_9_and_nothing_else_is() -> None:
-    matches = [DRUMS, *[melodic(p) for p in range(8)], DRUMS, *[melodic(p) for p in range(8, 15)]]
-    channels, warnings = allocate_channels(matches)
-    assert [c for c, m in zip(channels, matches, strict=True) if m.is_drum] == [9, 9]
-    assert sorted(c for c, m in zip(channels, matches, strict=True) if not m.is_drum) == FREE
-    assert warnings == []
-
-
-def test_sixteen_melodic_share_a_channel_only_where_programs_match() -> None:
-    programs = [*range(15), 3]  # the 16th plays the same program as the 4th
-    channels, warnings = allocate_channels([melodic(p) for p in programs])
-    assert channels[15] == channels[3]
-    assert len(set(channels)) == 15
-    assert DRUM_CHANNEL not in channels
-    assert warnings == []
-
-
-def test_seventeen_melodic_with_shared_programs() -> None:
-    programs = [0, 0, 1, 1, 2, 2, *range(3, 14)]  # 17 instruments, 14 distinct programs
-    channels, warnings = allocate_channels([melodic(p) for p in programs])
-    by_program: dict[int, set[int]] = {}
-    for program, channel in zip(programs, channels, strict=True):
-        by_program.setdefault(program, set()).add(channel)
-    assert all(len(chs) == 1 for chs in by_program.values())  # a program keeps one channel
-    assert len({next(iter(c)) for c in by_program.values()}) == 14  # programs don't share
-    assert DRUM_CHANNEL not in channels
-    assert warnings == []
-
-
-def test_twenty_distinct_programs_reuse_channels_with_a_warning() -> None:
-    matches = [melodic(p) for p in range(20)]
-    names = [f"inst{p}" for p in range(20)]
-    channels, warnings = allocate_channels(matches, names)
-    assert DRUM_CHANNEL not in channels
-    assert set(channels) == set(FREE)
-    shared = {c for c in channels if channels.count(c) > 1}
-    assert len(shared) == 5  # 20 programs on 15 channels
-    assert len(warnings) == len(shared)
-    for channel in shared:
-        sharing = [names[i] for i, c in enumerate(channels) if c == channel]
-        warning = next(w for w in warnings if w.startswith(f"channel {channel + 1} "))
-        for name in sharing:
-            assert repr(name) in warning
-
-
-def test_channel_allocation_is_in_the_conversion_report() -> None:
-    record = make_record(
-        *[Instrument(f"x{p}", [Note(60, 0, 1, 1)]) for p in range(17)],
-        Instrument("Drums", [Note(36, 0, 1, 1)]),
-    )
-    conversion = convert(record, programs={f"x{p}": p for p in range(17)})
-    channels = [ins.channel for ins in conversion.report.instruments]
-    assert channels[-1] == 10
-    assert 10 not in channels[:-1]
-    assert len(conversion.report.warnings) == 2  # 17 programs on 15 channels
-    midi = read(conversion)
-    for track, ins in zip(midi.tracks[1:], conversion.report.instruments, strict=True):
-        assert {m.channel for m in track if not m.is_meta} == {ins.channel - 1}
-
-
-def test_allocate_channels_checks_names_length() -> None:
-    with pytest.raises(ValueError):
-        allocate_channels([melodic(0)], ["a", "b"])
 
 
 # --------------------------------------------------------------------------- notes

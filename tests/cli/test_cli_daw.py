@@ -1,0 +1,104 @@
+"""The command line of issue 10: ``--lead-in pickup|shift``, what the summary says of a shift
+and of shared channels, and stem names in any script."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from midi_export.errors import ExitCode
+
+from conftest import run_cli
+from daw_records import as_bytes, nonlatin, pickup, rec17
+
+
+def write(tmp_path: Path, name: str, payload: dict[str, object]) -> str:
+    path = tmp_path / f"{name}.json"
+    path.write_bytes(as_bytes(payload))
+    return str(path)
+
+
+def test_help_shows_the_lead_in_option(tmp_path: Path) -> None:
+    result = run_cli(["--help"], tmp_path)
+    assert "--lead-in [pickup|shift]" in result.stdout
+    assert "--lead-in shift" in result.stdout  # an example
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [(["--lead-in", "shift"], "fetch-mid: error: --lead-in shift needs --bpm auto"),
+     (["--lead-in", "shift", "--bpm", "97"], "fetch-mid: error: --lead-in shift needs --bpm auto"),
+     (["--lead-in", "delay"], "Error: Invalid value for '--lead-in': 'delay' is not one of")],
+)
+def test_bad_lead_in_options_are_usage_errors(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    source = write(tmp_path, "pickup", pickup())
+    result = run_cli(["--from-json", source, *args], tmp_path)
+    assert result.exit_code == ExitCode.USAGE == 2
+    assert sum(message in line for line in result.stderr.splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pickup.json"]  # nothing written
+
+
+def test_shift_needs_auto_before_anything_is_fetched(tmp_path: Path) -> None:
+    result = run_cli(["sometask", "--lead-in", "shift"], tmp_path)  # no key given either
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr.strip() == (
+        "fetch-mid: error: --lead-in shift needs --bpm auto (a fixed tempo has no downbeat "
+        "to move)"
+    )
+
+
+def test_shift_says_the_delay_in_the_summary_and_the_report(tmp_path: Path) -> None:
+    source = write(tmp_path, "pickup", pickup())
+    result = run_cli(["--from-json", source, "--bpm", "auto", "--lead-in", "shift", "--json"],
+                     tmp_path)
+    assert result.exit_code == 0, result.stderr
+    tempo = json.loads(result.stdout)["report"]["tempo"]
+    assert tempo["lead_in"] == "shift" and tempo["delay_seconds"] > 1.0
+    assert tempo["tempos"] == [[0, 545455]] and tempo["time_signatures"] == [[0, 4, 4]]
+    line = next(ln for ln in result.stderr.splitlines() if "delayed" in ln)
+    assert line.strip() == (
+        f"notes delayed by {tempo['delay_seconds']:.3f} s (--lead-in shift) so the first "
+        "downbeat falls on a bar line: move the audio by as much"
+    )
+
+
+def test_the_default_pickup_says_nothing_of_a_delay(tmp_path: Path) -> None:
+    source = write(tmp_path, "pickup", pickup())
+    result = run_cli(["--from-json", source, "--bpm", "auto", "--json"], tmp_path)
+    report = json.loads(result.stdout)["report"]
+    assert report["tempo"]["lead_in"] == "pickup" and report["tempo"]["delay_seconds"] == 0.0
+    assert report["tempo"]["tempos"][0] == [0, 545455]  # the song's tempo first
+    assert report["tempo"]["rounding"] == "whole"
+    assert "delayed" not in result.stderr
+    assert result.stderr.splitlines()[0].startswith("pickup.mid: 3 instruments, 153 notes, 110 BPM")
+
+
+def test_shared_channels_in_the_summary_the_warnings_and_the_report(tmp_path: Path) -> None:
+    source = write(tmp_path, "rec17", rec17())
+    result = run_cli(["--from-json", source, "--json"], tmp_path)
+    assert result.exit_code == 0
+    instruments = json.loads(result.stdout)["report"]["instruments"]
+    assert [(i["track"], i["shared_with"], i["port"]) for i in instruments[1:5]] == [
+        (2, [4], 0), (3, [5], 0), (4, [2], 1), (5, [3], 1)]
+    assert all(i["port"] == 0 and i["shared_with"] == [] for i in instruments[5:])
+    lines = result.stderr.splitlines()
+    assert any(ln.startswith("  ch 2  piano") and ln.endswith(
+        "(shares ch 2 with track 5, 32 cut there)") for ln in lines)
+    warnings = [ln for ln in lines if ln.startswith("warning: channel")]
+    assert [w.split(" is shared by ")[0] for w in warnings] == [
+        "warning: channel 1", "warning: channel 2"]
+
+
+def test_split_names_stems_after_their_instrument_in_any_script(tmp_path: Path) -> None:
+    source = write(tmp_path, "nonlatin", nonlatin())
+    result = run_cli(["--from-json", source, "--split", "-o", "out/"], tmp_path)
+    assert result.exit_code == 0, result.stderr
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "nonlatin-02-ベース.mid" in names and "nonlatin-03-скрипка.mid" in names
+    assert "nonlatin-08-acoustic-grand-piano.mid" in names  # 🎹🎹 has no letter
+    assert len(names) == 13
+    assert "  stem  out/nonlatin-05-ギター.mid" in result.stderr.splitlines()

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SOURCES := $(shell find midi_export -name '*.py')
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck bench bench-serve tempo-eval smoke-install midicsv clean
+.PHONY: help install demo test unit lint typecheck bench bench-serve tempo-eval smoke-install midicsv importers lmms clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,21 @@ midicsv: ## install Debian's midicsv (an independent reader used by the tests) w
 	   (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq midicsv >/dev/null 2>&1)) \
 	  && echo "installed midicsv" || echo "midicsv not available: its checks will be skipped"; }
 
+# MuseScore 3 (the importer tests) and FluidSynth, quietly; the tests skip with the reason
+# where apt cannot install them. Heavy (Qt) the first time; never fails the build.
+importers: ## install Debian's musescore3 and fluidsynth (the importer tests) when possible
+	@command -v mscore3 >/dev/null 2>&1 && command -v fluidsynth >/dev/null 2>&1 || { \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends musescore3 fluidsynth >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends musescore3 fluidsynth >/dev/null 2>&1)) \
+	  && echo "installed musescore3 and fluidsynth" || echo "musescore3/fluidsynth not available: their tests will be skipped"; }
+
+lmms: install ## what LMMS shows of our files (slow, ~10 s a file; installs lmms, xvfb, xdotool when possible)
+	@command -v lmms >/dev/null 2>&1 && command -v Xvfb >/dev/null 2>&1 && command -v xdotool >/dev/null 2>&1 || { \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lmms xvfb xdotool fluid-soundfont-gm >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lmms xvfb xdotool fluid-soundfont-gm >/dev/null 2>&1)) \
+	  || echo "lmms not available: its tests will be skipped"; }
+	MIDI_EXPORT_LMMS=1 $(BIN)/python -m pytest -q -rs -m lmms tests/test_lmms.py
+
 lint: install ## ruff
 	$(BIN)/ruff check midi_export tests benchmarks evaluation scripts
 
@@ -59,7 +74,7 @@ smoke-install: install ## the installed console script answers --help and --vers
 	$(BIN)/fetch-mid --help >/dev/null
 	$(BIN)/fetch-mid --version
 
-test: install midicsv lint typecheck smoke-install unit ## everything CI runs: lint, types, the whole suite
+test: install midicsv importers lint typecheck smoke-install unit ## everything CI runs: lint, types, the whole suite
 
 bench: install ## the speed and memory benchmark (slow; writes benchmarks/results/)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'

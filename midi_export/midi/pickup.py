@@ -56,9 +56,10 @@ _UNITS_PER_QUARTER = (4, 8, 16, 32)  # 16ths, then 32nds, 64ths, 128ths for shor
 
 @dataclass(frozen=True)
 class LeadIn:
-    """A tempo map's layout: tempo segments ``(tick, tempo_us)``, time signatures
-    ``(tick, numerator, denominator)``, the seconds every note is delayed by (``shift``;
-    else 0.0), the first downbeat's tick, and the pickup's length in units of
+    """A tempo map's layout: ``mode`` (``"pickup"``, ``"shift"``, or ``"none"`` when there is
+    nothing before the downbeat to write), tempo segments ``(tick, tempo_us)``, time
+    signatures ``(tick, numerator, denominator)``, the seconds every note is delayed by
+    (``shift``; else 0.0), the first downbeat's tick, and the pickup's length in units of
     ``unit_ticks`` (0: no pickup bar)."""
 
     mode: Literal["pickup", "shift", "none"]
@@ -104,7 +105,12 @@ def pickup_layout(
 ) -> LeadIn:
     """The pickup layout (see the module docstring) of a song at ``bpm`` whose first downbeat
     is at ``first_downbeat`` seconds, in ``numerator/denominator``, and whose first note
-    starts at ``first_onset`` seconds (None: unknown)."""
+    starts at ``first_onset`` seconds (None: unknown).
+
+    The units are those ``ppq`` has whole ticks for (16ths and finer; eighths or whole beats
+    when ``ppq`` is not a multiple of 4), and only those that divide the metre's bar (a 7/8
+    bar at an odd ``ppq`` has none: no pickup then). An impossible metre raises ValueError.
+    """
     if ppq <= 0:
         raise ValueError(f"ppq must be positive, not {ppq}")
     _check_metre(numerator, denominator)

@@ -21,10 +21,12 @@ The pipeline, each stage in a module of its own:
 3. per instrument: seconds -> ticks (``tempo_map``; after the delay of ``lead_in="shift"``),
    every note at least one tick long and velocities ``round(v * 127)`` clamped to 1..127
    (``notes``), ``quantize`` when asked for, the same-pitch rules (``notes``), then the
-   events encoded (``smf``). Only when more than 15 melodic instruments share channels, the
+   events encoded (``smf``); the clean-up rules (``clean``), when asked for, right before
+   quantizing. Only when more than 15 melodic instruments share channels, the
    notes of each shared channel's tracks are made first and the same-pitch rules run across
    them (``notes.share_channel``) before they are encoded;
 4. the report (``report``) and the conductor track.
+With ``split_drums`` or ``drum_map`` the kit's parts replace it before step 2 (``producer``).
 
 The work is columnar, one instrument at a time: ticks for a whole column at once, one pass
 in record order for the same-pitch rules (a sort first only when some pitch's notes come out
@@ -41,7 +43,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from operator import add
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ..errors import InvalidRecordError
 from ..music.gm import ProgramMatch, gm_program
@@ -64,6 +66,10 @@ from .tempo_choice import choose_tempo
 from .tempo_map import TempoChange, TempoMap
 
 if TYPE_CHECKING:
+    from ..music.drum_maps import DrumMap
+    from .clean import CleanSettings
+    from .drum_pieces import Part
+    from .producer import Producer
     from .quantize import Grid, MoveStats, Quantizer
 
 __all__ = ["CONDUCTOR_NAME", "convert"]
@@ -84,6 +90,9 @@ def convert(
     quantize_strength: float = 1.0,
     fallback_bpm: float = 120.0,
     lead_in: Literal["pickup", "shift"] = "pickup",
+    clean: CleanSettings | bool | None = None,
+    split_drums: bool = False,
+    drum_map: DrumMap | Mapping[int, int] | str | None = None,
 ) -> Conversion:
     """Convert a record to a General MIDI file in memory.
 
@@ -107,12 +116,22 @@ def convert(
     moves note starts and ends ``quantize_strength`` (0..1) of the way onto that grid of the
     written tempo map; the same-pitch cut and merge rules apply after it.
 
+    Off by default: ``clean`` (``CleanSettings``; True is ``--clean``) joins split notes and
+    drops too short or quiet ones, drum kits excepted; ``split_drums`` writes the kit as one
+    channel-10 track per piece; ``drum_map`` (``"basic"``, ``{gm_note: note}``, a ``DrumMap``)
+    moves the kit's notes to another layout.
+
     A pending, failed or empty record raises its typed error (``Record.raise_for_status``).
     Bad options raise ``UsageError``.
     """
     if not isinstance(record, Record):
         raise TypeError(f"convert() needs a Record (see parse_record), not {type(record).__name__}")
     grid, strength = _quantize_options(quantize, quantize_strength)
+    producer: Producer | None = None
+    if clean not in (None, False) or split_drums or drum_map is not None:
+        from .producer import Producer
+
+        producer = Producer.of(clean, split_drums, drum_map)
     record.raise_for_status()
     if strict:
         _check_strict(record)
@@ -126,11 +145,14 @@ def convert(
         from .quantize import Quantizer
 
         quantizer = Quantizer.for_map(grid, tempo_map, strength)
-    make = _NoteMaker(tempo_map, quantizer, delay)
+    make = _NoteMaker(tempo_map, quantizer, delay, producer)
 
     # 2. programs and channels
     instruments = record.instruments
     matches = [gm_program(ins.name, programs) for ins in instruments]
+    parts = None if producer is None else producer.arrange(instruments, matches)
+    if parts is not None:  # the kit in pieces, or on another layout
+        instruments, matches = tuple(p.instrument for p in parts), [p.match for p in parts]
     written = [i for i, ins in enumerate(instruments) if len(ins)]
     plan = allocate_channels(
         [matches[i] for i in written], [instruments[i].name for i in written]
@@ -152,7 +174,8 @@ def convert(
             chunks.append(track.chunk)
             last_tick = max(last_tick, track.last_tick)
         warnings += _instrument_warnings(ins, match, written=track is not None)
-        reports.append(_instrument_report(ins, match, plan, n, track))
+        part = None if parts is None else parts[index]
+        reports.append(_instrument_report(ins, match, plan, n, track, part, producer))
 
     # 4. the report and the conductor
     report = ConversionReport(
@@ -166,6 +189,7 @@ def convert(
         warnings=tuple(warnings),
         tempo=tempo_report,
         quantize=None if quantizer is None else quantizer.report(reports),
+        **({} if producer is None else producer.report(reports)),
     )
     conductor = _conductor_track(record.task_id or CONDUCTOR_NAME, tempo_map)
     return Conversion(report, tempo_map, conductor, chunks)
@@ -180,6 +204,7 @@ class _Track(NamedTuple):
     merged: int
     moves: MoveStats | None
     shared: SharedCounts | None
+    cleaned: tuple[int, int, int] = (0, 0, 0)  # gaps merged, too short, too quiet
 
 
 class _Notes(NamedTuple):
@@ -187,29 +212,40 @@ class _Notes(NamedTuple):
 
     notes: TrackNotes
     moves: MoveStats | None
+    cleaned: tuple[int, int, int] = (0, 0, 0)
 
 
 class _NoteMaker:
     """Stage 3 before encoding, for one instrument: seconds -> ticks (after the lead-in's
-    delay), at least one tick, quantize, the same-pitch rules."""
+    delay), at least one tick, the clean-up rules, quantize, the same-pitch rules."""
 
-    __slots__ = ("delay", "quantizer", "tempo_map", "velocities")
+    __slots__ = ("delay", "producer", "quantizer", "tempo_map", "velocities")
 
-    def __init__(self, tempo_map: TempoMap, quantizer: Quantizer | None, delay: float) -> None:
+    def __init__(self, tempo_map: TempoMap, quantizer: Quantizer | None, delay: float,
+                 producer: Producer | None = None) -> None:
         self.tempo_map, self.quantizer, self.delay = tempo_map, quantizer, delay
+        self.producer = producer
         self.velocities = VelocityCache()
 
-    def __call__(self, ins: Instrument) -> _Notes:
+    def __call__(self, ins: Instrument, is_drum: bool = False) -> _Notes:
         tempo_map, delay = self.tempo_map, self.delay
         pitches = pitch_bytes(ins.pitches)
         starts = tempo_map.to_ticks(_delayed(ins.starts, delay) if delay else ins.starts)
         ends = tempo_map.to_ticks(_delayed(ins.ends, delay) if delay else ins.ends)
         last_at_least_one_tick(starts, ends)
+        vels = self.velocities.of(ins.velocities)
+        done = None if self.producer is None else self.producer.clean(
+            pitches, starts, ends, vels, is_drum, tempo_map)
+        if done is not None:  # on the notes as the record timed them, before quantizing
+            pitches, starts, ends, vels = done.pitches, done.starts, done.ends, done.velocities
         moves = None
         if self.quantizer is not None:  # on ticks, before the same-pitch rules: they hold
             starts, ends, moves = self.quantizer.apply(starts, ends, tempo_map.tick_to_seconds)
-        notes = same_pitch_rules(pitches, starts, ends, self.velocities.of(ins.velocities))
-        return _Notes(notes, moves)
+        notes = same_pitch_rules(pitches, starts, ends, vels)
+        if done is None:
+            return _Notes(notes, moves)
+        notes = notes._replace(cut=notes.cut + done.cut, merged=notes.merged + done.merged)
+        return _Notes(notes, moves, (done.gaps_merged, done.too_short, done.too_quiet))
 
 
 def _delayed(seconds: Sequence[float], delay: float) -> list[float]:
@@ -246,7 +282,7 @@ def _instrument_track(
     """The track of the ``n``-th written instrument: name, port, program, its notes (made
     here, or by ``_shared_channel_notes`` for a shared channel)."""
     with _about(index, ins):
-        made, counts = shared.pop(index, None) or (make(ins), None)
+        made, counts = shared.pop(index, None) or (make(ins, match.is_drum), None)
         channel, notes, moves = plan.channels[n], made.notes, made.moves
         events = sorted_note_keys(notes.pitches, notes.velocities, notes.starts, notes.ends)
         writer = smf.TrackWriter()
@@ -256,8 +292,9 @@ def _instrument_track(
         writer.program_change(0, channel, match.program)
         writer.note_events(events, channel)
         cut, merged, last_tick = notes.cut, notes.merged, writer.tick
+        cleaned = made.cleaned
         del events, notes, made  # large records: free the columns before the chunk is joined
-        return _Track(writer.end_of_track(), last_tick, cut, merged, moves, counts)
+        return _Track(writer.end_of_track(), last_tick, cut, merged, moves, counts, cleaned)
 
 
 @contextmanager
@@ -286,13 +323,20 @@ def _instrument_warnings(ins: Instrument, match: ProgramMatch, *, written: bool)
 
 
 def _instrument_report(
-    ins: Instrument, match: ProgramMatch, plan: ChannelPlan, n: int | None, track: _Track | None
+    ins: Instrument, match: ProgramMatch, plan: ChannelPlan, n: int | None, track: _Track | None,
+    part: Part | None = None, producer: Producer | None = None,
 ) -> InstrumentReport:
     """What happened to one instrument (``n``: its position among the written ones)."""
     if track is None or n is None:
         track, n = None, None
     moves = None if track is None else track.moves
     shared = (None if track is None else track.shared) or SharedCounts()
+    cleaned = (0, 0, 0) if track is None else track.cleaned
+    extra: dict[str, Any] = {}
+    if producer is not None:
+        from .producer import instrument_fields
+
+        extra = instrument_fields(part, cleaned)
     return InstrumentReport(
         name=ins.name,
         program=match.program,
@@ -301,7 +345,7 @@ def _instrument_report(
         is_drum=match.is_drum,
         channel=None if n is None else plan.channels[n] + 1,
         track=None if n is None else n + 1,
-        notes_written=0 if track is None else len(ins) - track.merged,
+        notes_written=0 if track is None else len(ins) - track.merged - sum(cleaned),
         notes_dropped=ins.dropped,
         velocities_clamped=ins.clamped,
         cut=0 if track is None else track.cut,
@@ -316,6 +360,7 @@ def _instrument_report(
         shared_cut=shared.cut,
         shared_aligned=shared.aligned,
         shared_moved=shared.moved,
+        **extra,
     )
 
 

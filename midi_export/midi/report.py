@@ -9,7 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["ConversionReport", "InstrumentReport", "QuantizeReport", "TempoReport"]
+__all__ = [
+    "CleanReport",
+    "ConversionReport",
+    "DrumsReport",
+    "InstrumentReport",
+    "QuantizeReport",
+    "TempoReport",
+]
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,12 @@ class InstrumentReport:
     ``shared_cut`` notes ended just before another track's onset, ``shared_aligned`` notes
     lengthened to end with another track's note of the same onset and ``shared_moved``
     onsets moved one tick earlier onto another track's (notes it merged are in ``merged``).
+
+    The clean-up rules (``--clean``...) count ``gaps_merged`` (notes joined into the
+    previous one of their pitch), ``too_short`` and ``too_quiet`` (notes dropped). A piece of
+    a split drum kit names its ``kit`` (the record's instrument) and ``piece`` ("kick",
+    "snare", "hihat", "toms", "cymbals", "percussion"); ``drum_notes_remapped`` counts the
+    notes a drum map moved to another key.
     """
 
     name: str
@@ -52,6 +65,12 @@ class InstrumentReport:
     shared_cut: int = 0
     shared_aligned: int = 0
     shared_moved: int = 0
+    gaps_merged: int = 0
+    too_short: int = 0
+    too_quiet: int = 0
+    drum_notes_remapped: int = 0
+    kit: str | None = None
+    piece: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the fields."""
@@ -78,6 +97,12 @@ class InstrumentReport:
             "shared_cut": self.shared_cut,
             "shared_aligned": self.shared_aligned,
             "shared_moved": self.shared_moved,
+            "gaps_merged": self.gaps_merged,
+            "too_short": self.too_short,
+            "too_quiet": self.too_quiet,
+            "drum_notes_remapped": self.drum_notes_remapped,
+            "kit": self.kit,
+            "piece": self.piece,
         }
 
 
@@ -164,6 +189,52 @@ class QuantizeReport:
 
 
 @dataclass(frozen=True)
+class CleanReport:
+    """The clean-up rules that ran (each threshold, None when off; ``drums``: kits cleaned
+    too) and, over all instruments, the notes each removed."""
+
+    min_duration_ms: float | None
+    merge_gap_ms: float | None
+    min_velocity: float | None
+    drums: bool
+    gaps_merged: int
+    too_short: int
+    too_quiet: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "min_duration_ms": self.min_duration_ms,
+            "merge_gap_ms": self.merge_gap_ms,
+            "min_velocity": self.min_velocity,
+            "drums": self.drums,
+            "gaps_merged": self.gaps_merged,
+            "too_short": self.too_short,
+            "too_quiet": self.too_quiet,
+        }
+
+
+@dataclass(frozen=True)
+class DrumsReport:
+    """What was done to the drum kit: split into pieces (``split``, and how many piece
+    tracks were written), moved by a drum map (its ``drum_map`` name, ``notes_remapped``)."""
+
+    split: bool
+    pieces: int
+    drum_map: str | None
+    notes_remapped: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "split": self.split,
+            "pieces": self.pieces,
+            "drum_map": self.drum_map,
+            "notes_remapped": self.notes_remapped,
+        }
+
+
+@dataclass(frozen=True)
 class ConversionReport:
     """What a conversion wrote.
 
@@ -173,7 +244,8 @@ class ConversionReport:
     event is in ``tempo.tempos``); ``duration_seconds`` is the time of the latest note
     end in the file; ``instruments`` lists every instrument of the record in record order,
     the skipped ones too (``written=False``). ``tempo`` says how the tempo map was chosen;
-    ``quantize`` what quantizing did (None when it was off).
+    ``quantize`` what quantizing did (None when it was off), ``clean`` what the clean-up
+    rules did and ``drums`` what was done to the kit (each None when off).
     """
 
     task_id: str | None
@@ -186,6 +258,8 @@ class ConversionReport:
     warnings: tuple[str, ...]
     tempo: TempoReport
     quantize: QuantizeReport | None = None
+    clean: CleanReport | None = None
+    drums: DrumsReport | None = None
 
     @property
     def tracks(self) -> int:
@@ -204,6 +278,8 @@ class ConversionReport:
             "tracks": self.tracks,
             "tempo": self.tempo.to_dict(),
             "quantize": None if self.quantize is None else self.quantize.to_dict(),
+            "clean": None if self.clean is None else self.clean.to_dict(),
+            "drums": None if self.drums is None else self.drums.to_dict(),
             "instruments": [ins.to_dict() for ins in self.instruments],
             "warnings": list(self.warnings),
         }

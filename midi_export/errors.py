@@ -24,9 +24,11 @@ __all__ = [
     "InvalidRecordError",
     "InvalidResponseError",
     "MidiExportError",
+    "MissingDependencyError",
     "OutputError",
     "OutputExistsError",
     "RateLimitedError",
+    "RenderError",
     "ServiceError",
     "SignatureError",
     "TaskFailedError",
@@ -66,6 +68,13 @@ class MidiExportError(Exception):
 
 class UsageError(MidiExportError, ValueError):
     """An option or argument the caller gave is out of range or malformed."""
+
+    exit_code = ExitCode.USAGE
+
+
+class MissingDependencyError(MidiExportError, RuntimeError):
+    """Something a feature asked for needs is not installed: a program (FluidSynth), a
+    soundfont, or an optional package (matplotlib). The message says what to install."""
 
     exit_code = ExitCode.USAGE
 
@@ -254,3 +263,9 @@ class OutputError(MidiExportError, OSError):
 
 class OutputExistsError(OutputError, FileExistsError):
     """The output file exists and overwriting was not asked for."""
+
+
+class RenderError(MidiExportError, RuntimeError):
+    """FluidSynth ran but gave no audio: it failed, or ran past its time limit."""
+
+    exit_code = ExitCode.OUTPUT

@@ -41,9 +41,11 @@ if TYPE_CHECKING:
         InvalidRecordError,
         InvalidResponseError,
         MidiExportError,
+        MissingDependencyError,
         OutputError,
         OutputExistsError,
         RateLimitedError,
+        RenderError,
         ServiceError,
         SignatureError,
         TaskFailedError,
@@ -54,14 +56,18 @@ if TYPE_CHECKING:
     )
     from .export import ExportResult, export_task
     from .loop import GenerateProgress, GenerateResult, generate
+    from .midi.clean import CleanSettings
     from .midi.conversion import Conversion
     from .midi.convert import convert
-    from .midi.report import ConversionReport, InstrumentReport
+    from .midi.report import CleanReport, ConversionReport, DrumsReport, InstrumentReport
     from .midi.tempo_map import TempoMap
+    from .music.drum_maps import DrumMap, parse_drum_map
     from .music.gm import ProgramMatch, gm_program
     from .music.tempo import TempoEstimate, estimate_tempo
     from .pm import to_pretty_midi
+    from .preview import preview_figure, preview_png
     from .record import Instrument, Note, Record, RecordStatus, parse_record
+    from .render import Renderer
     from .writer import midi_to_bytes, write_midi
 
 # public name -> the module (inside this package) that defines it
@@ -70,11 +76,15 @@ _HOMES: dict[str, str] = {
     "AuthenticationError": "errors",
     "CallbackError": "errors",
     "CallbackFailure": "api.callbacks",
+    "CleanReport": "midi.report",
+    "CleanSettings": "midi.clean",
     "Client": "api.client",
     "Conversion": "midi.conversion",
     "ConversionReport": "midi.report",
     "CreateUncertainError": "errors",
     "CreatedTask": "api.create",
+    "DrumMap": "music.drum_maps",
+    "DrumsReport": "midi.report",
     "EmptyMidiDataError": "errors",
     "ExitCode": "errors",
     "ExportResult": "export",
@@ -86,6 +96,7 @@ _HOMES: dict[str, str] = {
     "InvalidRecordError": "errors",
     "InvalidResponseError": "errors",
     "MidiExportError": "errors",
+    "MissingDependencyError": "errors",
     "Note": "record",
     "OutputError": "errors",
     "OutputExistsError": "errors",
@@ -93,6 +104,8 @@ _HOMES: dict[str, str] = {
     "RateLimitedError": "errors",
     "Record": "record",
     "RecordStatus": "record",
+    "RenderError": "errors",
+    "Renderer": "render",
     "Separation": "api.separation",
     "SeparationDone": "api.callbacks",
     "SeparationStatus": "api.separation",
@@ -115,7 +128,10 @@ _HOMES: dict[str, str] = {
     "make_wsgi_app": "api.service",
     "midi_to_bytes": "writer",
     "parse_callback": "api.callbacks",
+    "parse_drum_map": "music.drum_maps",
     "parse_record": "record",
+    "preview_figure": "preview",
+    "preview_png": "preview",
     "to_pretty_midi": "pm",
     "verify_signature": "api.callbacks",
     "write_midi": "writer",
@@ -126,11 +142,15 @@ __all__ = [
     "AuthenticationError",
     "CallbackError",
     "CallbackFailure",
+    "CleanReport",
+    "CleanSettings",
     "Client",
     "Conversion",
     "ConversionReport",
     "CreateUncertainError",
     "CreatedTask",
+    "DrumMap",
+    "DrumsReport",
     "EmptyMidiDataError",
     "ExitCode",
     "ExportResult",
@@ -142,6 +162,7 @@ __all__ = [
     "InvalidRecordError",
     "InvalidResponseError",
     "MidiExportError",
+    "MissingDependencyError",
     "Note",
     "OutputError",
     "OutputExistsError",
@@ -149,6 +170,8 @@ __all__ = [
     "RateLimitedError",
     "Record",
     "RecordStatus",
+    "RenderError",
+    "Renderer",
     "Separation",
     "SeparationDone",
     "SeparationStatus",
@@ -172,7 +195,10 @@ __all__ = [
     "make_wsgi_app",
     "midi_to_bytes",
     "parse_callback",
+    "parse_drum_map",
     "parse_record",
+    "preview_figure",
+    "preview_png",
     "to_pretty_midi",
     "verify_signature",
     "write_midi",

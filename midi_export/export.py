@@ -11,13 +11,16 @@ strings them together; the file names are ``paths``'s.
 
 With ``split=True`` each instrument also gets a file of its own beside the song
 (``paths.stem_paths``). Each stem has the song's conductor track (the same tempo map) and
-the one instrument track, with its channel and program.
+the one instrument track, with its channel and program. ``preview`` adds the piano-roll PNG
+(``preview``) and ``render`` the audio (``render``): made in memory, then written with the
+song as one set, all or nothing.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -28,8 +31,9 @@ if TYPE_CHECKING:
     from .api.client import Client, PollCallback
     from .midi.conversion import Conversion
     from .midi.report import ConversionReport
+    from .render import Renderer
 
-__all__ = ["ExportResult", "export_task", "write_conversion"]
+__all__ = ["ExportResult", "export_task", "extra_files", "write_conversion"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +45,8 @@ class ExportResult:
     json_path: Path | None
     report: ConversionReport
     stem_paths: tuple[Path, ...] = ()  # one file per instrument, with ``split=True``
+    preview_path: Path | None = None  # the piano roll, with ``preview``
+    audio_path: Path | None = None  # the audio, with ``render``
 
 
 def write_conversion(
@@ -49,9 +55,10 @@ def write_conversion(
     *,
     overwrite: bool = False,
     split: bool = False,
+    extras: Sequence[tuple[bytes, Path]] = (),
 ) -> tuple[Path, tuple[Path, ...]]:
-    """Write the song to ``path`` (and with ``split`` its stems beside it); returns the song's
-    path and the stems' paths.
+    """Write the song to ``path`` (and with ``split`` its stems beside it, and ``extras``,
+    such as ``extra_files``'s); returns the song's path and the stems' paths.
 
     All the files are checked before any is written: without ``overwrite`` one that exists
     raises ``OutputExistsError`` and nothing is written (``writer.write_files``).
@@ -62,8 +69,31 @@ def write_conversion(
     stems = stem_paths(song, conversion.report) if split else []
     files: list[tuple[Any, Path]] = [(conversion, song)]
     files += [(conversion.stem_bytes(track), stem) for track, stem in stems]
+    files += list(extras)
     written = write_files(files, overwrite=overwrite)
-    return written[0], tuple(written[1:])
+    return written[0], tuple(written[1 : 1 + len(stems)])
+
+
+def extra_files(
+    conversion: Conversion,
+    preview: Path | None = None,
+    render: Path | None = None,
+    renderer: Renderer | None = None,
+) -> list[tuple[bytes, Path]]:
+    """The preview PNG and the rendered audio of ``conversion``, in memory, with the paths
+    they go to (each only when its path is given; ``render`` needs ``renderer``)."""
+    files: list[tuple[bytes, Path]] = []
+    if preview is not None:
+        from .preview import preview_png
+
+        files.append((preview_png(conversion), preview))
+    if render is not None:
+        from .render import audio_type
+
+        if renderer is None:
+            raise UsageError("rendering needs a Renderer (Renderer.find())")
+        files.append((renderer.render(conversion, audio_type(render)), render))
+    return files
 
 
 def export_task(
@@ -78,6 +108,9 @@ def export_task(
     overwrite: bool = False,
     save_json: str | os.PathLike[str] | None = None,
     split: bool = False,
+    preview: str | os.PathLike[str] | None = None,
+    render: str | os.PathLike[str] | None = None,
+    renderer: Renderer | None = None,
     **convert_options: Any,
 ) -> ExportResult:
     """Fetch a task's record, convert it and write the ``.mid`` (and the raw record).
@@ -94,6 +127,10 @@ def export_task(
     ``convert_options`` go to ``midi_export.convert`` (``bpm="auto"``,
     ``quantize="1/16"``...). With ``split`` (a path ``output`` only) each instrument also
     gets its own file beside the song (``stem_paths``), listed in ``stem_paths``.
+    ``preview`` (a ``.png`` path or a folder) adds the piano roll, ``render`` (a ``.wav`` or
+    ``.flac`` path, or a folder for ``.wav``) the audio, rendered by ``renderer``
+    (default ``Renderer.find()``, which raises ``MissingDependencyError`` before anything is
+    fetched when FluidSynth or a soundfont is missing).
 
     Existing files are refused (``OutputExistsError``) before anything is fetched, unless
     ``overwrite``; the stems' names depend on the record, so they are checked once it has
@@ -101,7 +138,7 @@ def export_task(
     atomically. Raises the typed errors of the fetcher, the converter and the writer.
     """
     from .midi.convert import convert
-    from .writer import refuse_existing, write_midi
+    from .writer import refuse_existing, write_files, write_midi
 
     stem = safe_file_stem(task_id)
     stream: BinaryIO | None = None
@@ -115,8 +152,16 @@ def export_task(
     json_path = None if save_json is None else output_path(save_json, stem, ".json")
     if json_path is not None and midi_path is not None and _same_file(json_path, midi_path):
         raise UsageError(f"the MIDI file and the saved record would both be {midi_path}")
+    preview_path = None if preview is None else output_path(preview, stem, ".png")
+    audio_path = None if render is None else output_path(render, stem, ".wav")
+    if audio_path is not None:
+        from .render import Renderer, audio_type
+
+        audio_type(audio_path)
+        renderer = renderer or Renderer.find()
+    extras_paths = (preview_path, audio_path)
     if not overwrite:  # fail before a long wait rather than after it
-        refuse_existing((midi_path, json_path))
+        refuse_existing((midi_path, json_path, *extras_paths))
 
     if wait:
         result = client.wait_for_result(
@@ -136,16 +181,24 @@ def export_task(
         raise
     stems = [] if midi_path is None or not split else stem_paths(midi_path, conversion.report)
     if not overwrite:  # every target again, the stems too, before the JSON is written
-        refuse_existing((midi_path, json_path, *(p for _, p in stems)))
+        refuse_existing((midi_path, json_path, *extras_paths, *(p for _, p in stems)))
+    try:
+        extras = extra_files(conversion, preview_path, audio_path, renderer)
+    except Exception:
+        if json_path is not None:  # the record outlives a failed preview or render too
+            _write_bytes(result.body, json_path, overwrite=overwrite)
+        raise
     if json_path is not None:
         _write_bytes(result.body, json_path, overwrite=overwrite)
     stem_files: tuple[Path, ...] = ()
     if stream is not None:
         write_midi(conversion, stream)
+        if extras:
+            write_files(extras, overwrite=overwrite)
     else:
         assert midi_path is not None
         midi_path, stem_files = write_conversion(
-            conversion, midi_path, overwrite=overwrite, split=split
+            conversion, midi_path, overwrite=overwrite, split=split, extras=extras
         )
     return ExportResult(
         task_id=task_id,
@@ -153,6 +206,8 @@ def export_task(
         json_path=json_path,
         report=conversion.report,
         stem_paths=stem_files,
+        preview_path=preview_path,
+        audio_path=audio_path,
     )
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .api.client import Client
     from .api.separation import Separation
     from .export import ExportResult
+    from .render import Renderer
 
 __all__ = ["GenerateProgress", "GenerateResult", "check_output", "generate", "resume_command"]
 
@@ -81,6 +82,9 @@ def generate(
     overwrite: bool = False,
     save_json: str | os.PathLike[str] | None = None,
     split: bool = False,
+    preview: str | os.PathLike[str] | None = None,
+    render: str | os.PathLike[str] | None = None,
+    renderer: Renderer | None = None,
     **convert_options: Any,
 ) -> GenerateResult:
     """Create the work and (with ``wait``) write ``<midi task id>.mid`` (see the module).
@@ -92,6 +96,8 @@ def generate(
     created. ``on_progress`` gets every ``Progress``; "…-created" comes right after the POST,
     so a caller can show the id before any wait. Raises the typed errors of the client, the
     converter and the writer (``CreateUncertainError`` when a create may have happened).
+    ``preview`` and ``render`` (with ``renderer``) go to ``export_task``; they are checked
+    with the output, before anything is created.
     """
     if (separation_task_id is None) == (song_task_id is None):
         raise UsageError("give a separation task id, or --song with --audio-id, not both")
@@ -104,7 +110,11 @@ def generate(
     if separation_type not in SEPARATION_TYPES:
         raise UsageError(f"unknown separation type {separation_type!r}")
     check_convert_options(convert_options)
-    check_output(output, overwrite=overwrite, save_json=save_json)
+    check_output(output, overwrite=overwrite, save_json=save_json, extras=(preview, render))
+    if render is not None and renderer is None:
+        from .render import Renderer
+
+        renderer = Renderer.find()
 
     def emit(progress: GenerateProgress) -> None:
         if on_progress is not None:
@@ -145,7 +155,8 @@ def generate(
         poll_interval=poll_interval,
         on_poll=lambda r, t: emit(GenerateProgress("midi-waiting", midi.task_id, sep_id, t,
                                            r.status.value)),
-        overwrite=overwrite, save_json=save_json, split=split, **convert_options,
+        overwrite=overwrite, save_json=save_json, split=split, preview=preview, render=render,
+        renderer=renderer, **convert_options,
     )
     emit(GenerateProgress("written", midi.task_id, sep_id))
     return GenerateResult(sep_id, midi.task_id, result, separation)
@@ -163,11 +174,13 @@ def resume_command(last: GenerateProgress | None) -> str | None:
 def check_output(
     output: str | os.PathLike[str] | BinaryIO, *, overwrite: bool = False,
     save_json: str | os.PathLike[str] | None = None,
+    extras: tuple[str | os.PathLike[str] | None, ...] = (),
 ) -> None:
     """Fail before any billed call when the output cannot be written: a folder that cannot
     be created or written in, or (without ``overwrite``) a file path that exists. The file
-    name inside a folder is the MIDI task's id, unknown until it is created."""
-    for target in (output, save_json):
+    name inside a folder is the MIDI task's id, unknown until it is created. ``extras``:
+    the preview and audio targets, checked the same way."""
+    for target in (output, save_json, *extras):
         if target is None or not isinstance(target, (str, os.PathLike)):
             continue  # a stream (-o -) is always writable
         text = os.fspath(target)

@@ -4,9 +4,13 @@ line and stays short, and every module imports on its own in a fresh interpreter
 
 The layers, lowest first (a module may import its own layer and the layers below it):
 
-    errors, _version  <  record  <  music  <  midi  <  paths, writer  <  pm  <  api  <  export,
-    loop  <  cli;  testing imports nothing of the package;  the package's ``__init__`` may
-    import any.
+    errors, _version  <  record  <  music  <  midi  <  paths, writer  <  pm, preview, render
+    <  api  <  export, loop, batch  <  cli;  testing imports nothing of the package;  the
+    package's ``__init__`` may import any.
+
+(``preview`` and ``render`` read a ``Conversion`` and hand their bytes to the writer, as
+``pm`` hands a conversion to pretty_midi; ``batch`` strings record, midi, writer and paths
+together for many files, as ``export`` does for one task.)
 """
 
 from __future__ import annotations
@@ -26,9 +30,9 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"music"}),
     frozenset({"midi"}),
     frozenset({"paths", "writer"}),
-    frozenset({"pm"}),
+    frozenset({"pm", "preview", "render"}),
     frozenset({"api"}),
-    frozenset({"export", "loop"}),
+    frozenset({"export", "loop", "batch"}),
     frozenset({"cli"}),
 )
 MAX_LINES = 400

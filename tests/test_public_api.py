@@ -50,6 +50,8 @@ def test_errors_carry_their_exit_codes() -> None:
         "InvalidResponseError": 7,
         "OutputError": 8,
         "OutputExistsError": 8,
+        "MissingDependencyError": 2,
+        "RenderError": 8,
     }
     for name, code in expected.items():
         cls = getattr(errors, name)
@@ -67,7 +69,8 @@ def test_import_is_light() -> None:
     """`import midi_export` (and the CLI module) load none of the heavy dependencies."""
     code = (
         "import sys, midi_export, midi_export.cli; "
-        "heavy = ['requests', 'mido', 'numpy', 'pretty_midi', 'msgspec', 'urllib3', 'waitress']; "
+        "heavy = ['requests', 'mido', 'numpy', 'pretty_midi', 'msgspec', 'urllib3', 'waitress',"
+        " 'matplotlib']; "
         "print([m for m in heavy if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -85,8 +88,10 @@ def test_offline_conversion_loads_neither_requests_nor_mido(tmp_path: Path) -> N
         f"    main({args!r})\n"
         "except SystemExit as e:\n"
         "    assert e.code == 0, e.code\n"
-        "print([m for m in ['requests', 'mido', 'numpy', 'pretty_midi',"
-        " 'midi_export.midi.quantize', 'midi_export.music.tempo'] if m in sys.modules])\n"
+        "print([m for m in ['requests', 'mido', 'numpy', 'pretty_midi', 'matplotlib',"
+        " 'midi_export.midi.quantize', 'midi_export.music.tempo', 'midi_export.midi.clean',"
+        " 'midi_export.midi.drum_pieces', 'midi_export.preview', 'midi_export.render',"
+        " 'midi_export.batch', 'multiprocessing'] if m in sys.modules])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -94,8 +99,8 @@ def test_offline_conversion_loads_neither_requests_nor_mido(tmp_path: Path) -> N
 
 
 def test_help_imports_no_dependency_beyond_click() -> None:
-    """``fetch-mid --help`` (which lists the generate and serve verbs) loads neither the HTTP
-    client nor the server nor the converter."""
+    """``fetch-mid --help`` (which lists the generate, serve and convert verbs) loads neither
+    the HTTP client nor the server nor the converter, nor matplotlib or the batch runner."""
     code = (
         "import sys\n"
         "from midi_export.cli import main\n"
@@ -104,12 +109,13 @@ def test_help_imports_no_dependency_beyond_click() -> None:
         "except SystemExit as e:\n"
         "    assert e.code == 0, e.code\n"
         "heavy = ['requests', 'urllib3', 'waitress', 'mido', 'numpy', 'pretty_midi', 'msgspec',"
-        " 'midi_export.api.client', 'midi_export.api.service', 'midi_export.loop']\n"
+        " 'matplotlib', 'multiprocessing', 'midi_export.api.client', 'midi_export.api.service',"
+        " 'midi_export.loop', 'midi_export.batch', 'midi_export.preview', 'midi_export.render']\n"
         "print([m for m in heavy if m in sys.modules], file=sys.stderr)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stderr.strip() == "[]"
-    assert "generate" in out.stdout and "serve" in out.stdout
+    assert "generate" in out.stdout and "serve" in out.stdout and "convert" in out.stdout
 
 
 def test_the_loop_is_public() -> None:

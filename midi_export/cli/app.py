@@ -22,8 +22,15 @@ import click
 
 from .._version import __version__
 from .console import PROG, Console
+from .convert import convert_verb
 from .generate import generate
-from .options import conversion_options, message_options, network_options, output_options
+from .options import (
+    conversion_options,
+    look_options,
+    message_options,
+    network_options,
+    output_options,
+)
 from .serve import serve
 
 __all__ = ["EXAMPLES", "cli", "main"]
@@ -40,11 +47,15 @@ Examples:
   fetch-mid 5c79be8e --bpm auto --lead-in shift   one tempo, notes delayed onto a bar line
   fetch-mid 5c79be8e --bpm auto --quantize 1/16 --quantize-strength 0.5
   fetch-mid 5c79be8e --split -o stems/    also one file per instrument, for a DAW
+  fetch-mid 5c79be8e --preview songs/ --render songs/   also a piano roll PNG and a .wav
+  fetch-mid 5c79be8e --clean --split-drums --split      debris out, the kit in pieces
+  fetch-mid convert keep/ -o songs/ --jobs 2            a whole archive of saved records
 
 \b
-Exit codes: 0 ok, 1 bug, 2 usage, 3 authentication, 4 task unusable (failed, not found
-or expired, empty), 5 still pending, 6 network or server trouble, 7 invalid data,
-8 output problem (exists without --force, not writable).
+Exit codes: 0 ok, 1 bug, 2 usage (also: FluidSynth, a soundfont or matplotlib missing),
+3 authentication, 4 task unusable (failed, not found or expired, empty), 5 still pending,
+6 network or server trouble, 7 invalid data, 8 output problem (exists without --force, not
+writable, FluidSynth gave no audio).
 """
 
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -100,6 +111,7 @@ def cli() -> None:
 )
 @output_options
 @conversion_options
+@look_options
 @message_options
 @network_options
 @click.version_option(__version__, "--version", prog_name=PROG, message="%(prog)s %(version)s")
@@ -138,6 +150,7 @@ def fetch(task_ids: tuple[str, ...], **options: Any) -> None:
 
 cli.add_command(generate)
 cli.add_command(serve)
+cli.add_command(convert_verb)
 
 
 def check_combinations(options: dict[str, Any]) -> None:

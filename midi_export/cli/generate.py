@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .console import Console, format_seconds
-from .options import conversion_options, message_options, network_options, output_options
+from .options import (
+    conversion_options,
+    look_options,
+    message_options,
+    network_options,
+    output_options,
+)
 
 if TYPE_CHECKING:
     from ..loop import GenerateProgress, GenerateResult
@@ -74,6 +80,7 @@ _sleep = time.sleep  # the client's sleep (tests replace it)
 @click.option("-y", "--yes", is_flag=True, help="Do not ask before creating billed work.")
 @output_options
 @conversion_options
+@look_options
 @message_options
 @network_options
 def generate(separation_task_id: str | None, **options: Any) -> None:
@@ -124,6 +131,9 @@ def _run(
     api_key = (options["api_key"] or "").strip()
     if not api_key:
         raise UsageError("no API key: pass --api-key KEY or set APIKLEY_API_KEY")
+    from .offline import check_look
+
+    renderer = check_look(options)  # matplotlib, FluidSynth: before anything is billed
     if song is not None and not options["yes"] and _on_terminal():
         click.confirm(
             f"Create a {options['separation_type']} separation of track "
@@ -145,6 +155,7 @@ def _run(
             timeout=options["timeout"], poll_interval=options["poll_interval"],
             on_progress=on_progress, overwrite=options["force"],
             save_json=options["save_json"], split=options["split"],
+            preview=options["preview"], render=options["render"], renderer=renderer,
             **convert_options(options),
         )
     console.clear_status()
@@ -181,6 +192,9 @@ def _summary(result: GenerateResult, console: Console) -> None:
     for line in summary_lines(export.report, where, verbose=console.verbose,
                               stems=export.stem_paths):
         console.info(line)
+    for what, path in (("preview", export.preview_path), ("audio", export.audio_path)):
+        if path is not None:
+            console.info(f"  {what}  {path}")
     if export.json_path is not None:
         console.info(f"  raw record saved to {export.json_path}")
 
@@ -197,6 +211,8 @@ def _facts(result: GenerateResult) -> dict[str, Any]:
         export.task_id, export.report,
         str(export.midi_path) if export.midi_path else "<stdout>", export.stem_paths,
         saved_json=str(export.json_path) if export.json_path else None,
+        preview=str(export.preview_path) if export.preview_path else None,
+        audio=str(export.audio_path) if export.audio_path else None,
     )
     return {**facts, **ids}
 

@@ -10,11 +10,21 @@ from .results import convert_options, emit_json, result_facts, usage
 from .summary import show_result
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from pathlib import Path
 
     from ..midi.conversion import Conversion
+    from ..render import Renderer
 
-__all__ = ["deliver", "read_input", "resolve_output", "run_offline", "safe_stem"]
+__all__ = [
+    "check_look",
+    "deliver",
+    "look_targets",
+    "read_input",
+    "resolve_output",
+    "run_offline",
+    "safe_stem",
+]
 
 
 def safe_stem(text: str | None) -> str | None:
@@ -54,40 +64,98 @@ def read_input(source: str) -> bytes:
 
 
 def deliver(
-    conversion: Conversion, target: Path | None, *, overwrite: bool, split: bool = False
+    conversion: Conversion,
+    target: Path | None,
+    *,
+    overwrite: bool,
+    split: bool = False,
+    extras: Sequence[tuple[bytes, Path]] = (),
 ) -> tuple[str, list[Path]]:
     """Write one conversion to a file or stdout (and with ``split`` its stems beside the
-    file); returns what to call the file in messages, and the stem files."""
+    file, and ``extras``: its preview and audio); returns what to call the file in
+    messages, and the stem files."""
     from ..export import write_conversion
-    from ..writer import write_midi
+    from ..writer import write_files, write_midi
 
     if target is None:
+        if extras:  # checked (and written) before the song goes out
+            write_files(extras, overwrite=overwrite)
         write_midi(conversion, sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return "<stdout>", []
-    path, stems = write_conversion(conversion, target, overwrite=overwrite, split=split)
+    path, stems = write_conversion(
+        conversion, target, overwrite=overwrite, split=split, extras=extras
+    )
     return str(path), list(stems)
+
+
+def look_targets(options: dict[str, Any], stem: str) -> tuple[Path | None, Path | None]:
+    """Where ``--preview`` and ``--render`` go for ``stem`` (a file, or a folder to hold
+    ``<stem>.png`` / ``<stem>.wav``); None when not asked for."""
+    from ..paths import output_path
+
+    preview, render = options.get("preview"), options.get("render")
+    return (None if preview is None else output_path(preview, stem, ".png"),
+            None if render is None else output_path(render, stem, ".wav"))
+
+
+def check_look(options: dict[str, Any]) -> Renderer | None:
+    """What ``--preview`` and ``--render`` need, checked before any work: matplotlib, and
+    FluidSynth with a soundfont (returned); ``MissingDependencyError`` (exit 2) says what to
+    install."""
+    if options.get("preview"):
+        from ..preview import require_matplotlib
+
+        require_matplotlib()
+    if options.get("render") is None:
+        if options.get("soundfont") is not None:
+            raise usage("--soundfont goes with --render FILE.wav|.flac")
+        return None
+    from pathlib import Path
+
+    from ..render import Renderer
+
+    return Renderer.find(options.get("soundfont"), home=Path.home())
 
 
 def run_offline(options: dict[str, Any], console: Console) -> int:
     from pathlib import Path
 
+    from ..export import extra_files
     from ..midi.convert import convert
     from ..record import parse_record
+    from ..writer import refuse_existing
 
     source: str = options["from_json"]
     if options["as_json"] and options["output"] == "-":
         raise usage("--json and -o - both write to standard output; pick one")
+    renderer = check_look(options)
     record = parse_record(read_input(source), strict=options["strict"])
     stem = safe_stem(record.task_id) or (
         safe_stem(Path(source).stem) if source != "-" else None
     ) or "midi-export"
     target = resolve_output(options["output"], stem)
+    preview, audio = look_targets(options, stem)
+    if audio is not None:
+        from ..render import audio_type
+
+        audio_type(audio)
+    if not options["force"]:  # before the preview and the render spend their time
+        refuse_existing((target, preview, audio))
     conversion = convert(record, **convert_options(options))
+    extras = extra_files(conversion, preview, audio, renderer)
     written_to, stems = deliver(
-        conversion, target, overwrite=options["force"], split=options["split"]
+        conversion, target, overwrite=options["force"], split=options["split"], extras=extras
     )
     show_result(console, conversion.report, written_to, stems)
+    for what, path in (("preview", preview), ("audio", audio)):
+        if path is not None:
+            console.info(f"  {what}  {path}")
     if options["as_json"]:
-        emit_json(result_facts(record.task_id, conversion.report, written_to, stems))
+        emit_json(result_facts(record.task_id, conversion.report, written_to, stems,
+                               preview=_text(preview), audio=_text(audio)))
     return 0
+
+
+def _text(path: Path | None) -> str | None:
+    return None if path is None else str(path)

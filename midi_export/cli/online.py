@@ -114,6 +114,12 @@ def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Consol
         raise UsageError(f"with several tasks, -o must be a folder (end it with '/'): {output}")
     if several and options["save_json"] and not is_folder_option(options["save_json"]):
         raise UsageError("with several tasks, --save-json must be a folder (end it with '/')")
+    for name in ("preview", "render"):
+        if several and options[name] and not is_folder_option(options[name]):
+            raise UsageError(f"with several tasks, --{name} must be a folder (end it with '/')")
+    from .offline import check_look
+
+    options = {**options, "renderer": check_look(options)}  # FluidSynth: before fetching
 
     client = Client(
         api_key,
@@ -180,6 +186,9 @@ def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: P
             overwrite=options["force"],
             save_json=options["save_json"],
             split=options["split"],
+            preview=options["preview"],
+            render=options["render"],
+            renderer=options["renderer"],
             **convert_options(options),
         )
         outcome = Outcome(task_id, result=result)
@@ -198,6 +207,10 @@ def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: P
             verbose=progress.console.verbose,
             stems=outcome.result.stem_paths,
         )
+        for what, path in (("preview", outcome.result.preview_path),
+                           ("audio", outcome.result.audio_path)):
+            if path is not None:
+                lines.append(f"  {what}  {path}")
         if outcome.result.json_path is not None:
             lines.append(f"  raw record saved to {outcome.result.json_path}")
     progress.finished(outcome, lines)

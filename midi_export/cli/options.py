@@ -1,6 +1,6 @@
 """The command's options, in groups that every verb can share: conversion, output, messages,
-network. Each group is one decorator; values are checked by their callbacks, so a bad one is
-a usage error before any work starts.
+network, preview and audio. Each group is one decorator; values are checked by their
+callbacks, so a bad one is a usage error before any work starts.
 """
 
 from __future__ import annotations
@@ -13,10 +13,12 @@ import click
 __all__ = [
     "DEFAULT_BASE_URL",
     "conversion_options",
+    "look_options",
     "message_options",
     "network_options",
     "output_options",
     "parse_bpm",
+    "producer_settings",
 ]
 
 DEFAULT_BASE_URL = "https://api.apikley.ru"  # api.client.DEFAULT_BASE_URL; a test keeps them equal
@@ -69,6 +71,68 @@ def _programs_callback(
             raise click.BadParameter(str(exc)) from None
         programs[name] = program
     return programs
+
+
+_MAX_DRUM_MAP_BYTES = 1_000_000
+
+
+def _drum_map_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """``--drum-map NAME|FILE``: a built-in map, else a JSON file read here (the library
+    reads no files but records), as a ``DrumMap``."""
+    if value is None:
+        return None
+    from ..errors import UsageError
+    from ..music.drum_maps import DRUM_MAPS, builtin_drum_map, parse_drum_map
+
+    found = builtin_drum_map(value)
+    if found is not None:
+        return found
+    import json
+    import os
+
+    if not os.path.isfile(value):
+        known = ", ".join(sorted(DRUM_MAPS))
+        raise click.BadParameter(f"{value}: no such file, and not a built-in map ({known})")
+    try:
+        with open(value, "rb") as handle:
+            text = handle.read(_MAX_DRUM_MAP_BYTES + 1)
+        if len(text) > _MAX_DRUM_MAP_BYTES:
+            raise click.BadParameter(f"{value} is over 1 MB: not a drum map")
+        data = json.loads(text)
+    except OSError as exc:
+        raise click.BadParameter(f"cannot read {value}: {exc.strerror or exc}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        why = " ".join(str(exc).split())[:120]
+        raise click.BadParameter(f"{value} is not valid JSON ({why})") from None
+    try:
+        return parse_drum_map(data, origin=os.path.basename(value))
+    except UsageError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+def producer_settings(options: dict[str, Any]) -> dict[str, Any]:
+    """``convert``'s ``clean``, ``split_drums`` and ``drum_map`` from the options: ``--clean``
+    is ``CLEAN_DEFAULTS``, and ``--min-duration``, ``--merge-gap`` and ``--min-velocity``
+    set (or override) one rule each; nothing is passed when they are all off."""
+    out: dict[str, Any] = {}
+    rules = {name: options.get(name) for name in ("min_duration", "merge_gap", "min_velocity")}
+    if options.get("clean") or any(v is not None for v in rules.values()):
+        from ..midi.clean import CLEAN_DEFAULTS, CleanSettings
+
+        base = CLEAN_DEFAULTS if options.get("clean") else CleanSettings()
+        out["clean"] = CleanSettings(
+            min_duration_ms=rules["min_duration"] if rules["min_duration"] is not None
+            else base.min_duration_ms,
+            merge_gap_ms=rules["merge_gap"] if rules["merge_gap"] is not None
+            else base.merge_gap_ms,
+            min_velocity=rules["min_velocity"] if rules["min_velocity"] is not None
+            else base.min_velocity,
+        )
+    if options.get("split_drums"):
+        out["split_drums"] = True
+    if options.get("drum_map") is not None:
+        out["drum_map"] = options["drum_map"]
+    return out
 
 
 def _group(*decorators: Callable[[F], F]) -> Callable[[F], F]:
@@ -151,6 +215,65 @@ conversion_options = _group(
     ),
     click.option(
         "--strict", is_flag=True, help="Fail on the first invalid note instead of dropping it."
+    ),
+    click.option(
+        "--clean",
+        is_flag=True,
+        help="Remove transcription debris: notes under 50 ms (= --min-duration 50, measured "
+        "on transcribed audio). Drum kits are left alone.",
+    ),
+    click.option(
+        "--min-duration",
+        type=click.FloatRange(0, 10000),
+        metavar="MS",
+        help="Drop notes shorter than MS milliseconds (after the same-pitch rules).",
+    ),
+    click.option(
+        "--merge-gap",
+        type=click.FloatRange(0, 10000),
+        metavar="MS",
+        help="Join same-pitch notes separated by a gap shorter than MS (touching notes "
+        "too): the louder velocity, the later end.",
+    ),
+    click.option(
+        "--min-velocity",
+        type=click.FloatRange(0.0, 1.0),
+        metavar="0..1",
+        help="Drop notes quieter than this (ghost notes); 0.3-0.35 suits basic-pitch output.",
+    ),
+    click.option(
+        "--split-drums",
+        is_flag=True,
+        help="Write the drum kit as one track per piece: kick, snare, hi-hat, toms, cymbals, "
+        "other percussion (all on channel 10; with --split, a stem file each).",
+    ),
+    click.option(
+        "--drum-map",
+        metavar="NAME|FILE",
+        callback=_drum_map_callback,
+        help="Move GM kit notes to another layout: 'basic' (an 8-pad kit), 'gm', or a JSON "
+        'file of {gm_note: target_note}, such as {"38": 40}.',
+    ),
+)
+
+look_options = _group(
+    click.option(
+        "--preview",
+        metavar="PNG",
+        help="Also draw a piano roll of the file (a folder: <task id>.png in it). Needs "
+        "matplotlib: pip install 'midi-export[preview]'.",
+    ),
+    click.option(
+        "--render",
+        metavar="FILE.wav|.flac",
+        help="Also render the file to audio with FluidSynth and a GM soundfont (a folder: "
+        "<task id>.wav in it).",
+    ),
+    click.option(
+        "--soundfont",
+        metavar="PATH",
+        help="The soundfont for --render [default: the first GM soundfont found, such as "
+        "Debian's fluid-soundfont-gm].",
     ),
 )
 

@@ -83,6 +83,8 @@ def emit_json(obj: dict[str, Any]) -> None:
 
 def convert_options(options: dict[str, Any]) -> dict[str, Any]:
     """The keyword arguments of ``convert`` (and ``export_task``) the options ask for."""
+    from .options import producer_settings
+
     strength = options.get("quantize_strength")
     return {
         "bpm": options["bpm"],
@@ -92,6 +94,7 @@ def convert_options(options: dict[str, Any]) -> dict[str, Any]:
         "quantize": options.get("quantize"),
         "quantize_strength": 1.0 if strength is None else strength,
         "lead_in": options.get("lead_in") or "pickup",
+        **producer_settings(options),  # --clean..., --split-drums, --drum-map (only when on)
     }
 
 
@@ -152,6 +155,8 @@ def outcome_facts(outcome: Outcome) -> dict[str, Any]:
             str(result.midi_path) if result.midi_path else "<stdout>",
             result.stem_paths,
             saved_json=str(result.json_path) if result.json_path else None,
+            preview=str(result.preview_path) if result.preview_path else None,
+            audio=str(result.audio_path) if result.audio_path else None,
         )
     error = outcome.error
     facts = (

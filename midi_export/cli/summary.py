@@ -98,6 +98,10 @@ def summary_lines(
             extras.append(f"{ins.merged} merged")
         if ins.notes_moved:
             extras.append(f"{ins.notes_moved} moved")
+        for count, what in ((ins.gaps_merged, "gaps merged"), (ins.too_short, "too short"),
+                            (ins.too_quiet, "too quiet"), (ins.drum_notes_remapped, "remapped")):
+            if count:
+                extras.append(f"{count} {what}")
         if ins.shared_with:
             extras.append(shared_text(ins.channel, ins.shared_with, ins.shared_cut))
         tail = f"  ({', '.join(extras)})" if extras else ""

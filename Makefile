@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 SOURCES := $(shell find midi_export -name '*.py')
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test unit lint typecheck bench bench-serve tempo-eval smoke-install midicsv importers lmms clean
+.PHONY: help install demo test unit lint typecheck bench bench-batch bench-serve tempo-eval debris-eval smoke-install midicsv importers fluidsynth lmms clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -31,6 +31,8 @@ demo: install ## convert the bundled record into demo-out/demo-song.mid, then fe
 	@mkdir -p demo-out
 	$(BIN)/fetch-mid --from-json fixtures/demo-song.json -o demo-out/ --force --bpm auto
 	@echo "demo: wrote $(CURDIR)/demo-out/demo-song.mid"
+	$(BIN)/fetch-mid convert fixtures/demo-song.json -o demo-out/producer --force -q --bpm auto --split-drums --split --preview
+	@echo "demo: wrote $(CURDIR)/demo-out/producer/ (the kit in pieces, a stem each, and demo-song.png)"
 	@echo
 	@bash scripts/demo-online.sh $(BIN) demo-out
 	@echo "demo: wrote $(CURDIR)/demo-out/online/demo-song.mid (and the raw record beside it)"
@@ -61,6 +63,14 @@ lmms: install ## what LMMS shows of our files (slow, ~10 s a file; installs lmms
 	  || echo "lmms not available: its tests will be skipped"; }
 	MIDI_EXPORT_LMMS=1 $(BIN)/python -m pytest -q -rs -m lmms tests/test_lmms.py
 
+fluidsynth: ## install FluidSynth and a GM soundfont (for --render and its tests) when possible
+	@{ command -v fluidsynth >/dev/null 2>&1 && test -e /usr/share/sounds/sf2/FluidR3_GM.sf2; } || { \
+	  (apt-get install -y -qq fluidsynth fluid-soundfont-gm >/dev/null 2>&1 || \
+	   (apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq fluidsynth fluid-soundfont-gm >/dev/null 2>&1)) \
+	  && echo "installed fluidsynth and fluid-soundfont-gm" \
+	  || echo "could not install fluidsynth and fluid-soundfont-gm with apt: the rendering tests run only where FluidSynth and a GM soundfont are found"; }
+
 lint: install ## ruff
 	$(BIN)/ruff check midi_export tests benchmarks evaluation scripts
 
@@ -74,11 +84,14 @@ smoke-install: install ## the installed console script answers --help and --vers
 	$(BIN)/fetch-mid --help >/dev/null
 	$(BIN)/fetch-mid --version
 
-test: install midicsv importers lint typecheck smoke-install unit ## everything CI runs: lint, types, the whole suite
+test: install midicsv importers fluidsynth lint typecheck smoke-install unit ## everything CI runs: lint, types, the whole suite
 
 bench: install ## the speed and memory benchmark (slow; writes benchmarks/results/)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python benchmarks/bench.py
+
+bench-batch: install ## the batch regime alone: 1,000 records, convert DIR vs 1,000 processes (writes benchmarks/results/batch/)
+	$(BIN)/python benchmarks/bench.py --only batch --out benchmarks/results/batch
 
 bench-serve: install ## load test of fetch-mid serve on 127.0.0.1: 2,000 deliveries, 50 senders (writes benchmarks/results/serve_load.json)
 	$(BIN)/python benchmarks/serve_load.py --json benchmarks/results/serve_load.json
@@ -86,6 +99,9 @@ bench-serve: install ## load test of fetch-mid serve on 127.0.0.1: 2,000 deliver
 tempo-eval: install ## score --bpm auto against pretty_midi's estimate_tempo on the evaluation set
 	bash evaluation/get_real_midi.sh
 	$(BIN)/python evaluation/score.py --regenerate
+
+debris-eval: install ## what --clean does to basic-pitch transcriptions (evaluation/debris/; the committed ones)
+	$(BIN)/python evaluation/debris/analyse.py
 
 clean: ## remove the environment and generated files
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache .hypothesis *.egg-info

@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench.py                 # the full run: 10k 100k 300k 1M
     .venv/bin/python benchmarks/bench.py --smoke         # tiny records, one run: the harness works
     .venv/bin/python benchmarks/bench.py --sizes 10k,300k --runs 7 --only ours,pretty_midi
+    .venv/bin/python benchmarks/bench.py --only batch --out benchmarks/results/batch
 
 In one run, on generated records (benchmarks/generate.py; cached in benchmarks/.data/):
 
@@ -11,7 +12,11 @@ In one run, on generated records (benchmarks/generate.py; cached in benchmarks/.
   (one script each in benchmarks/pipelines/, same input, same output);
 - in process: ``json.loads``, ``orjson.loads``, our ``parse_record(bytes)``, our
   ``convert(record).to_bytes()``, both together, and symusic from numpy arrays in ticks;
-- start-up: ``fetch-mid --help`` against ``python -c "import click"``.
+- start-up: ``fetch-mid --help`` against ``python -c "import click"``;
+- the batch regime (issue 14, ``batch_regime.py``): 1,000 saved records of a typical song
+  converted by ``fetch-mid convert DIR`` (``--jobs 1`` and ``--jobs 2``) against 1,000
+  separate ``fetch-mid --from-json`` processes, with CPU time and peak RSS for 100 and
+  1,000 files (``--batch-files``, ``--batch-small``, ``--batch-runs``).
 
 Medians of several runs (interleaved, so drift hits every pipeline alike), the ratios the
 issue's targets are about with PASS/FAIL, ``results/latest.json`` (with the machine) and
@@ -47,6 +52,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(1, str(PIPELINES))
 
 import generate  # noqa: E402  (benchmarks/generate.py)
+from batch_regime import batch_targets, measure_batch, render_batch  # noqa: E402
 
 SCHEMA = 1
 DEFAULT_SIZES = (10_000, 100_000, 300_000, 1_000_000)
@@ -66,6 +72,7 @@ GROUPS = {
     "process": PROCESS_NAMES,
     "inprocess": INPROCESS_NAMES,
     "startup": ("startup",),
+    "batch": ("batch",),
 }
 LABELS = {
     "ours": "fetch-mid --from-json",
@@ -262,10 +269,11 @@ class Spawner:
             env=self.env,  # passed on to every child (-I only shields the launcher)
         )
 
-    def run(self, argv: list[str], timeout: float = TIMEOUT_S) -> dict[str, Any]:
+    def run(self, argv: list[str], timeout: float = TIMEOUT_S, tree: bool = False
+            ) -> dict[str, Any]:
         assert self.proc.stdin is not None and self.proc.stdout is not None
         stderr = self.scratch / "stderr.txt"
-        request = {"argv": argv, "stderr": str(stderr), "timeout": timeout}
+        request = {"argv": argv, "stderr": str(stderr), "timeout": timeout, "tree": tree}
         self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
         answer: dict[str, Any] = json.loads(self.proc.stdout.readline())
@@ -647,6 +655,9 @@ def render(results: dict[str, Any], markdown: bool) -> str:
                f"Python {m['python']}; {pk}")
     opts = results["options"]
     runs = f"median of {opts['runs']} runs ({opts['runs_big']} at 1M and above)"
+    if not sizes:  # the batch regime (or start-up) alone: its own run counts are below
+        runs = "batch regime: median of " + str((results.get("batch") or {}).get("runs", "-"))
+        runs += " runs of each batch"
     if markdown:
         parts.append(f"Command: `{results['command']}` ({results['machine']['date']})  \n"
                      f"Machine: {machine}  \n{runs}; peak RSS is each child process's own "
@@ -725,10 +736,19 @@ def render(results: dict[str, Any], markdown: bool) -> str:
                              fmt_mb(res["maxrss_median_kb"])])
         parts.append(table(rows, markdown))
 
-    rows = [["target (issue 4)", "measured", "needed", "result"]]
-    for t in results["targets"]:
-        rows.append([t["target"], t["shown"], t["need"], t["status"]])
-    parts.append(table(rows, markdown))
+    if any(t["value"] is not None for t in results["targets"]):
+        rows = [["target (issue 4)", "measured", "needed", "result"]]
+        for t in results["targets"]:
+            rows.append([t["target"], t["shown"], t["need"], t["status"]])
+        parts.append(table(rows, markdown))
+
+    batch = results.get("batch")
+    if batch:
+        parts.append(render_batch(batch, table, markdown))
+        rows = [["target (issue 14)", "measured", "needed", "result"]]
+        for t in batch["targets"]:
+            rows.append([t["target"], t["shown"], t["need"], t["status"]])
+        parts.append(table(rows, markdown))
 
     notes = []
     load = [*(m.get("loadavg_at_start") or [])[:1], *(m.get("loadavg_at_end") or [])[:1]]
@@ -751,7 +771,7 @@ def render(results: dict[str, Any], markdown: bool) -> str:
 
 
 def select(only: list[str] | None) -> set[str]:
-    everything = set(PROCESS_NAMES) | set(INPROCESS_NAMES) | {"startup"}
+    everything = set(PROCESS_NAMES) | set(INPROCESS_NAMES) | {"startup", "batch"}
     if not only:
         return everything
     chosen: set[str] = set()
@@ -780,8 +800,14 @@ def main(argv: list[str] | None = None) -> int:
                     help="tiny records (200, 2000 notes), one run, targets not enforced")
     ap.add_argument("--only", action="append", metavar="NAME",
                     help="measure only these (comma-separated or repeated): "
-                    + ", ".join([*PROCESS_NAMES, *INPROCESS_NAMES, "startup"])
-                    + "; or a group: process, inprocess, startup")
+                    + ", ".join([*PROCESS_NAMES, *INPROCESS_NAMES, "startup", "batch"])
+                    + "; or a group: process, inprocess, startup, batch")
+    ap.add_argument("--batch-files", type=int, help="records in the batch regime (default "
+                    "1000; smoke 12)")
+    ap.add_argument("--batch-small", type=int, help="the small batch for the memory "
+                    "comparison (default 100; smoke 4)")
+    ap.add_argument("--batch-runs", type=int, help="runs of each batch command (default 3; "
+                    "smoke 1)")
     ap.add_argument("--check", action="store_true",
                     help="exit 1 when an enforced target fails or a measurement broke")
     ap.add_argument("--out", type=Path, help="where latest.json / latest.md go (default "
@@ -832,7 +858,9 @@ def run(args: argparse.Namespace, spawner: Spawner, out_dir: Path, work: Path) -
         "machine": machine_facts(),
         "options": {"sizes": sizes, "runs": runs, "runs_big": runs_big,
                     "startup_runs": startup_runs, "smoke": args.smoke, "seed": args.seed,
-                    "only": sorted(chosen), "check": args.check},
+                    "only": sorted(chosen), "check": args.check,
+                    "batch_files": args.batch_files, "batch_small": args.batch_small,
+                    "batch_runs": args.batch_runs},
         "records": {},
         "process": {},
         "inprocess": {},
@@ -847,12 +875,14 @@ def run(args: argparse.Namespace, spawner: Spawner, out_dir: Path, work: Path) -
         key: spawner.env.get(key) for key in ("PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX")
     }
 
+    proc_names = [n for n in PROCESS_NAMES if n in chosen]
+    if not proc_names and not any(x in chosen for x in INPROCESS_NAMES):
+        sizes = []  # the batch regime or start-up alone: no record of each size needed
     log("records:")
     paths = {}
     for n in sizes:
         paths[n], results["records"][str(n)] = record_file(args.data_dir, n, args.seed)
 
-    proc_names = [n for n in PROCESS_NAMES if n in chosen]
     if proc_names and not args.smoke:  # warm-up: page cache and .pyc files, not recorded
         log("warm-up:")
         smallest = paths[min(sizes)]
@@ -878,6 +908,19 @@ def run(args: argparse.Namespace, spawner: Spawner, out_dir: Path, work: Path) -
         log(f"start-up ({startup_runs} runs each):")
         results["startup"] = measure_startup(spawner, startup_runs)
 
+    if "batch" in chosen:  # last: a pool's subreaper grows the launcher a little
+        files = args.batch_files or (12 if args.smoke else 1000)
+        small = args.batch_small or (4 if args.smoke else 100)
+        batch_runs = args.batch_runs or (1 if args.smoke else 3)
+        log(f"batch regime: {files} records, {batch_runs} run(s) of each batch:")
+        try:
+            results["batch"] = measure_batch(
+                spawner, fetch_mid_exe(), work, args.data_dir, files=files, small=small,
+                runs=batch_runs, notes=300 if args.smoke else 3_000)
+            results["batch"]["targets"] = batch_targets(results["batch"], enforced)
+        except RuntimeError as exc:
+            results["errors"].append(f"batch: {exc}")
+
     for section in ("process", "inprocess"):
         for n, per in results[section].items():
             for name, res in per.items():
@@ -898,7 +941,8 @@ def run(args: argparse.Namespace, spawner: Spawner, out_dir: Path, work: Path) -
     log(f"wrote {out_dir / 'latest.json'} and {out_dir / 'latest.md'}")
 
     if args.check:
-        failed = [t for t in results["targets"] if t["status"] == "FAIL"]
+        batch_rows = (results.get("batch") or {}).get("targets", [])
+        failed = [t for t in [*results["targets"], *batch_rows] if t["status"] == "FAIL"]
         if failed or results["errors"]:
             return 1
     return 0

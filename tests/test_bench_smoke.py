@@ -209,3 +209,15 @@ def test_the_record_has_what_makes_it_realistic(smoke: dict[str, Any]) -> None:
         onsets = [on for _, on, _, _ in notes_]
         chords += len(onsets) - len(set(onsets))
     assert overlaps > 0 and chords > 0
+
+
+def test_the_batch_regime_ran_every_command(smoke: dict[str, Any]) -> None:
+    batch = smoke["batch"]
+    files = batch["files"]
+    assert batch["written"] == {"separate": files, "jobs1": files, "jobs2": files}
+    for regime in ("separate", "jobs1", "jobs2"):
+        assert batch[regime]["wall_s"] > 0 and batch[regime]["cpu_s"] > 0
+        assert batch[regime]["peak_rss_kb"] > 0
+    assert batch["jobs1"]["peak_rss_small_kb"] > 0 and batch["resumed_all_skipped_s"] > 0
+    assert batch["speedup_jobs1"] == batch["separate"]["wall_s"] / batch["jobs1"]["wall_s"]
+    assert [t["status"] for t in batch["targets"]] == ["not enforced"] * 2

@@ -111,6 +111,8 @@ def plan(
     each input file; standard input's record then goes to ``record.mid`` in the current
     folder). ``UsageError`` for an input that does not exist, or ``-`` given twice."""
     out_dir = Path(os.fspath(output)) if output is not None else None
+    if out_dir is not None and out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"-o {out_dir}: not a folder (convert writes one file per record)")
     found: list[tuple[str, Path, bytes | None]] = []  # (source, output, stdin's data)
     for arg in inputs:
         if arg == "-":
@@ -121,9 +123,7 @@ def plan(
             continue
         path = Path(arg)
         if path.is_dir():
-            files = sorted(p for p in path.glob("**/*.json" if recursive else "*.json")
-                           if p.is_file())
-            for file in files:
+            for file in _json_files(path, recursive):
                 folder = out_dir / file.relative_to(path).parent if out_dir else file.parent
                 found.append((str(file), folder / f"{safe_file_stem(file.stem)}.mid", None))
         elif path.is_file():
@@ -143,6 +143,27 @@ def plan(
             owner[key] = source
         jobs.append(Job(index, source, target, data, problem))
     return jobs
+
+
+def _json_files(folder: Path, recursive: bool) -> list[Path]:
+    """The ``*.json`` files of ``folder`` (with ``recursive``, of every folder below it, links
+    to folders not followed, so a link loop cannot make it endless), sorted."""
+    found: list[Path] = []
+    try:
+        for root, dirs, files in os.walk(folder, onerror=_raise):
+            dirs.sort()
+            found += (Path(root) / name for name in files
+                      if name.lower().endswith(".json") and (Path(root) / name).is_file())
+            if not recursive:
+                break
+    except OSError as exc:
+        where = exc.filename or folder
+        raise UsageError(f"cannot read folder {where}: {exc.strerror or exc}") from None
+    return sorted(found)
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
 
 
 # --------------------------------------------------------------------------- one job

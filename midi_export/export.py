@@ -153,6 +153,10 @@ def export_task(
     if json_path is not None and midi_path is not None and _same_file(json_path, midi_path):
         raise UsageError(f"the MIDI file and the saved record would both be {midi_path}")
     preview_path = None if preview is None else output_path(preview, stem, ".png")
+    if preview_path is not None:
+        from .preview import require_matplotlib
+
+        require_matplotlib()  # before a long wait rather than after it
     audio_path = None if render is None else output_path(render, stem, ".wav")
     if audio_path is not None:
         from .render import Renderer, audio_type

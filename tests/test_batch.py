@@ -194,3 +194,24 @@ def test_chunk_sizes() -> None:
 
 def test_workers_never_fork_a_threaded_parent() -> None:
     assert batch.start_method() in ("forkserver", "spawn")
+
+
+def test_a_link_loop_in_a_recursive_folder_is_not_followed(archive: Path, tmp_path: Path) -> None:
+    (archive / "sub" / "loop").symlink_to(archive, target_is_directory=True)
+    jobs = batch.plan([str(archive)], tmp_path / "out", recursive=True)
+    assert len(jobs) == 6 and all(j.problem is None for j in jobs)
+
+
+def test_upper_case_suffixes_are_records_too(tmp_path: Path) -> None:
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "LOUD.JSON").write_bytes(fixture_path("demo-song").read_bytes())
+    (job,) = batch.plan([str(tmp_path / "in")], tmp_path / "out")
+    assert job.output.name == "LOUD.mid"
+
+
+def test_the_output_must_be_a_folder(archive: Path, tmp_path: Path) -> None:
+    from midi_export import UsageError
+
+    (tmp_path / "file.mid").write_bytes(b"x")
+    with pytest.raises(UsageError, match="not a folder"):
+        batch.plan([str(archive)], tmp_path / "file.mid")

@@ -109,7 +109,7 @@ def check_look(options: dict[str, Any]) -> Renderer | None:
         require_matplotlib()
     if options.get("render") is None:
         if options.get("soundfont") is not None:
-            raise usage("--soundfont goes with --render FILE.wav|.flac")
+            raise usage("--soundfont goes with --render")
         return None
     from pathlib import Path
 

@@ -281,7 +281,8 @@ def test_json_names_the_saved_record(api: FakeRecordAPI, tmp_path: Path) -> None
     result = run(api, ["5c79be8e", "--save-json", "keep/", "--json", "-q"], tmp_path)
     assert result.exit_code == 0, result.stderr
     obj = json.loads(result.stdout)
-    assert list(obj) == ["ok", "task_id", "output", "saved_json", "stems", "report"]
+    assert list(obj) == ["ok", "task_id", "output", "saved_json", "preview", "audio", "stems",
+                         "report"]
     assert obj["saved_json"] == str(Path("keep") / "5c79be8e.json")
     assert (tmp_path / obj["saved_json"]).read_bytes() == SUCCESS
     plain = json.loads(run(api, ["5c79be8e", "--json", "-q", "--force"], tmp_path).stdout)

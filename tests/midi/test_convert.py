@@ -124,12 +124,13 @@ def test_the_report_is_json_ready() -> None:
         "name", "program", "program_name", "source", "is_drum", "channel", "track",
         "notes_written", "notes_dropped", "velocities_clamped", "cut", "merged", "problems",
         "written", "notes_moved", "max_move_ticks", "max_move_ms", "port", "shared_with",
-        "shared_cut", "shared_aligned", "shared_moved",
+        "shared_cut", "shared_aligned", "shared_moved", "gaps_merged", "too_short",
+        "too_quiet", "drum_notes_remapped", "kit", "piece",
     }
     assert facts["instruments"][0]["port"] is None  # no port events without shared channels
     assert facts["instruments"][0]["shared_with"] == []
     assert facts["tempo"]["mode"] == "fixed"
-    assert facts["quantize"] is None
+    assert facts["quantize"] is None and facts["clean"] is None and facts["drums"] is None
     assert isinstance(conversion.report, ConversionReport)
     assert isinstance(conversion.report.instruments[0], InstrumentReport)
     with pytest.raises(AttributeError):

@@ -76,6 +76,8 @@ def _subtitle(conversion: Conversion, key: str | None) -> str:
     if tempo.mode == "auto":
         parts.append("auto tempo not found: fixed grid" if tempo.fell_back else
                      f"auto tempo from {tempo.source} ({tempo.confidence or 0:.2f})")
+    if tempo.delay_seconds:  # --lead-in shift moved every note
+        parts.append(f"notes delayed {tempo.delay_seconds:.3f} s")
     parts += [f"{_clock(report.duration_seconds)} long", f"{report.notes_written} notes"]
     if report.quantize is not None:
         parts.append(f"quantized {report.quantize.grid}")

@@ -186,3 +186,16 @@ def test_without_matplotlib_the_command_exits_2_before_writing(tmp_path: Path) -
     assert out.returncode == 2 and "Traceback" not in out.stderr
     assert out.stderr.startswith("fetch-mid: error: --preview draws with matplotlib")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_shifted_lead_in_says_how_far_the_notes_moved() -> None:
+    rec = parse_record(fixture_path("demo-song").read_bytes())
+    shifted = Record(task_id="late", status=RecordStatus.SUCCESS, instruments=[
+        Instrument.from_columns(i.name, i.pitches, [s + 0.47 for s in i.starts],
+                                [e + 0.47 for e in i.ends], i.velocities)
+        for i in rec.instruments])
+    conv = convert(shifted, bpm="auto", lead_in="shift")
+    delay = conv.report.tempo.delay_seconds
+    assert delay > 0
+    subtitle = next(t.get_text() for t in preview_figure(conv).texts if "BPM" in t.get_text())
+    assert f"notes delayed {delay:.3f} s" in subtitle and "pickup" not in subtitle

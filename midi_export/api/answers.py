@@ -50,7 +50,8 @@ from ..record import Record, decode_json, parse_record
 if TYPE_CHECKING:
     from .safety import Redactor
 
-__all__ = ["RECORD_INFO_PATH", "AnswerPolicy", "FetchResult", "Retry", "parse_retry_after"]
+__all__ = ["RECORD_INFO_PATH", "AnswerPolicy", "FetchResult", "Retry", "parse_retry_after",
+           "tries"]
 
 RECORD_INFO_PATH = "/api/v1/midi/record-info"
 
@@ -316,8 +317,12 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(0.0, seconds)
 
 
-def _tries(attempt: int) -> str:
+def tries(attempt: int) -> str:
+    """``1 attempt``, ``3 attempts``."""
     return f"{attempt} attempt{'s' * (attempt != 1)}"
+
+
+_tries = tries
 
 
 def _decode(body: bytes) -> Any:

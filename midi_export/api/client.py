@@ -22,7 +22,6 @@ loopback addresses, for local test servers) and never on a redirect to another o
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import random
@@ -34,6 +33,7 @@ from urllib.parse import urlsplit
 from ..errors import UsageError
 from ..record import Record, RecordStatus
 from .answers import RECORD_INFO_PATH, AnswerPolicy, FetchResult
+from .calls import Calls
 from .create import (
     MIDI_GENERATE_PATH,
     SEPARATION_PATH,
@@ -43,10 +43,8 @@ from .create import (
     midi_payload,
     separation_payload,
 )
-from .polling import check_wait, poll_until_done
-from .retrying import retrying
 from .safety import Redactor, Scrubbing, check_base_url, check_task_id, non_negative, positive
-from .separation import SEPARATION_INFO_PATH, Separation, SeparationStatus, read_separation
+from .separation import Separation, SeparationStatus
 from .transport import Transport
 
 if TYPE_CHECKING:
@@ -79,11 +77,13 @@ class Client:
 
     ``api_key`` is sent as ``Authorization: Bearer``; ``base_url`` may be any provider of the
     same API (https only; plain http only for 127.0.0.0/8, ``localhost`` and ``::1``).
-    ``request_timeout`` is the read time-out of one request (no byte for that long) and
-    ``connect_timeout`` that of connecting. A request is retried ``max_retries`` times on
-    network trouble, rate limits and server errors, after ``Retry-After`` when the server
-    gives one (at most ``max_retry_after`` seconds) or else after an exponential back-off
-    with full jitter (random between 0 and ``backoff_base * 2**n``, at most ``backoff_max``).
+    ``request_timeout`` is the total time of one request: connecting, the answer's headers
+    and its body together, redirects included (a server that drips its answer is cut
+    there), and ``connect_timeout`` that of connecting. A request is retried
+    ``max_retries`` times on network trouble, rate limits and server errors, after
+    ``Retry-After`` when the server gives one (at most ``max_retry_after`` seconds) or else
+    after an exponential back-off with full jitter (random between 0 and
+    ``backoff_base * 2**n``, at most ``backoff_max``).
     A task the API says does not exist is asked again for ``not_found_grace`` seconds (the
     API says so for a few seconds right after a task is created). Answers larger than
     ``max_response_bytes`` are refused.
@@ -155,11 +155,19 @@ class Client:
             request_timeout=self.request_timeout,
             not_found_grace=self.not_found_grace,
         )
-        self._creates = CreatePolicy(
+        creates = CreatePolicy(
             self._host,
             self._text,
             connect_timeout=self.connect_timeout,
             request_timeout=self.request_timeout,
+        )
+        self._calls = Calls(
+            self._transport, self._answers, creates, base_url=self.base_url, host=self._host,
+            request_timeout=self.request_timeout, sleep=sleep, clock=clock, rng=self._rng,
+            scrub=self._text.scrub, retry={
+                "max_retries": self.max_retries, "backoff_base": self.backoff_base,
+                "backoff_max": self.backoff_max, "max_retry_after": self.max_retry_after,
+                "not_found_grace": self.not_found_grace},
         )
 
     # ------------------------------------------------------------------ construction
@@ -246,7 +254,7 @@ class Client:
         """Like ``wait_for_record``, with the raw body of the final answer."""
         task_id = check_task_id(task_id)
         with self._scrubbing():
-            result = self._wait(
+            result = self._calls.wait(
                 lambda deadline: self._fetch(task_id, deadline=deadline),
                 lambda answer: answer.record.status is RecordStatus.PENDING,
                 f"task {task_id!r}", task_id, timeout, poll_interval,
@@ -290,9 +298,7 @@ class Client:
         """The separation as it is now (pending too), retried like ``get_record``."""
         task_id = check_task_id(task_id)
         with self._scrubbing():
-            return self._retrying(
-                lambda attempt: self._separation_attempt(task_id, attempt), deadline=None
-            )
+            return self._calls.separation(task_id, None)
 
     def wait_for_separation(
         self,
@@ -306,10 +312,8 @@ class Client:
         separation, else ``TaskPendingError`` at the deadline or ``TaskFailedError``."""
         task_id = check_task_id(task_id)
         with self._scrubbing():
-            separation = self._wait(
-                lambda deadline: self._retrying(
-                    lambda attempt: self._separation_attempt(task_id, attempt), deadline=deadline
-                ),
+            separation = self._calls.wait(
+                lambda deadline: self._calls.separation(task_id, deadline),
                 lambda answer: answer.status is SeparationStatus.PENDING,
                 f"separation {task_id!r}", task_id, timeout, poll_interval, on_poll,
             )
@@ -319,69 +323,11 @@ class Client:
     # ------------------------------------------------------------------ one logical request
 
     def _fetch(self, task_id: str, *, deadline: float | None) -> FetchResult:
-        """One logical request of the record."""
-        return self._retrying(lambda attempt: self._attempt(task_id, attempt), deadline=deadline)
-
-    def _retrying(self, attempt_once: Callable[[int], T], *, deadline: float | None) -> T:
-        return retrying(
-            attempt_once,
-            deadline=deadline,
-            max_retries=self.max_retries,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-            max_retry_after=self.max_retry_after,
-            not_found_grace=self.not_found_grace,
-            sleep=self._sleep,
-            clock=self._clock,
-            rng=self._rng,
-        )
-
-    def _attempt(self, task_id: str, attempt: int) -> FetchResult:
-        import requests
-
-        try:
-            status, headers, body = self._transport.get(self.endpoint, {"taskId": task_id})
-        except requests.exceptions.RequestException as exc:
-            raise self._answers.failure(exc, attempt) from exc
-        return self._answers.read(task_id, attempt, status, headers, body)
-
-    def _separation_attempt(self, task_id: str, attempt: int) -> Separation:
-        import requests
-
-        url = self.base_url + SEPARATION_INFO_PATH
-        try:
-            status, headers, body = self._transport.get(url, {"taskId": task_id})
-        except requests.exceptions.RequestException as exc:
-            raise self._answers.failure(exc, attempt) from exc
-        payload = self._answers.envelope(
-            task_id, attempt, status, headers, body, path=SEPARATION_INFO_PATH
-        )
-        return read_separation(task_id, payload, body, self._host)
+        return self._calls.record(self.endpoint, task_id, deadline)
 
     def _create(self, path: str, payload: Mapping[str, Any], kind: Kind) -> CreatedTask:
-        url, data = self.base_url + path, json.dumps(payload).encode("utf-8")
         with self._scrubbing():
-            return self._retrying(
-                lambda attempt: self._creates.send(self._transport, url, data, kind, attempt),
-                deadline=None,
-            )
-
-    def _wait(
-        self,
-        fetch: Callable[[float | None], T],
-        pending: Callable[[T], bool],
-        what: str,
-        task_id: str,
-        timeout: float,
-        poll_interval: float | None,
-        on_poll: Callable[[T, float], object] | None,
-    ) -> T:
-        check_wait(timeout, poll_interval)
-        return poll_until_done(
-            fetch, pending, what=what, task_id=task_id, timeout=timeout,
-            poll_interval=poll_interval, on_poll=on_poll, clock=self._clock, sleep=self._sleep,
-            scrub=self._scrub,
-        )
+            return self._calls.create(path, payload, kind)
 
     # ------------------------------------------------------------------ helpers
 

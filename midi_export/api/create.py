@@ -205,13 +205,21 @@ class CreatePolicy:
         return ServiceError(f"request to {host} failed: {self.text.reason(exc)}", attempts=attempt)
 
     def send(
-        self, transport: Transport, url: str, data: bytes, kind: Kind, attempt: int
+        self, transport: Transport, url: str, data: bytes, kind: Kind, attempt: int, *,
+        budget: float,
     ) -> CreatedTask:
-        """One create attempt: POST ``data`` to ``url`` and read the answer."""
+        """One create attempt: POST ``data`` to ``url`` within ``budget`` seconds and read the
+        answer. Cut at the budget after connecting, the request may have arrived: never
+        retried."""
         import requests
 
+        from .deadline import DeadlineExceeded
+
         try:
-            status, headers, body = transport.post(url, data)
+            status, headers, body = transport.post(url, data, budget=budget)
+        except DeadlineExceeded as exc:
+            raise self.uncertain(kind, f"no answer within {budget:.3g} s ({exc.phase})",
+                                 attempt) from None
         except requests.exceptions.RequestException as exc:
             raise self.failure(exc, attempt, kind) from exc
         except InvalidResponseError as exc:  # an answer over the size cap

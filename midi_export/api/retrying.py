@@ -1,6 +1,6 @@
 """One logical request: attempts until an answer, a final error or no retry left, with
 ``Retry-After`` honoured (capped), exponential back-off with full jitter, the grace period of
-a task not found yet, and never a sleep past the caller's deadline.
+a task not found yet, and never a sleep into the caller's deadline.
 """
 
 from __future__ import annotations
@@ -60,10 +60,9 @@ def retrying(
                 else:
                     ceiling = min(backoff_max, backoff_base * 2.0 ** min(retries - 1, 60))
                     delay = rng.uniform(0.0, ceiling)
-            if deadline is not None:
-                remaining = deadline - clock()
-                if remaining <= 0 or (retry.retry_after is not None and delay > remaining):
-                    raise error from retry.__cause__
-                delay = min(delay, remaining)
+            if deadline is not None and delay >= deadline - clock():
+                # no attempt could start and finish in the time left (a Retry-After past
+                # the deadline included): the error now, rather than one with no time
+                raise error from retry.__cause__
             logger.debug("attempt %d: %s; retrying in %.2f s", attempt, error, delay)
             sleep(delay)

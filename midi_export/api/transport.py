@@ -1,5 +1,7 @@
 """HTTP with the key: one ``requests`` session per thread, redirects followed by hand
-(https only, the key never sent to another origin), bodies capped and scrubbed of the key.
+(https only, the key never sent to another origin), every request inside a total time limit
+(``deadline``: connecting, headers and body together, redirects included), bodies capped and
+scrubbed of the key.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .._version import __version__
 from ..errors import InvalidResponseError, ServiceError, UsageError
+from .deadline import AnswerTooLarge, DeadlineExceeded, Watch, Watchdog, make_adapter, read_body
 from .safety import BearerAuth, Redactor, check_url, is_loopback, no_proxies, origin
 
 if TYPE_CHECKING:
@@ -25,7 +28,14 @@ logger = logging.getLogger("midi_export")
 
 
 class Transport:
-    """The HTTP side of one ``Client``: its sessions, key, time-outs and answer cap."""
+    """The HTTP side of one ``Client``: its sessions, key, time-outs and answer cap.
+
+    ``get`` and ``post`` take the request's total time (``budget``); past it the sockets are
+    cut and ``DeadlineExceeded`` raised, whatever the server was doing. The sessions this
+    transport opens carry the ``deadline`` adapter; a session given to the client is used
+    as it is, so there the limit is checked between the body's chunks only (mount
+    ``deadline.make_adapter()`` on it for the whole guarantee).
+    """
 
     def __init__(
         self,
@@ -51,6 +61,7 @@ class Transport:
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
         self._closed = False
+        self.watchdog = Watchdog()
 
     @property
     def user_agent(self) -> str:
@@ -71,26 +82,43 @@ class Transport:
         for session in sessions:
             session.close()
 
-    def get(self, url: str, params: dict[str, str]) -> tuple[int, Mapping[str, str], bytes]:
+    def get(self, url: str, params: dict[str, str], *, budget: float
+            ) -> tuple[int, Mapping[str, str], bytes]:
         """GET ``url`` with the key, following redirects by hand (https only, no key
-        off-origin); the status, headers and body (capped, key scrubbed)."""
+        off-origin), all of it within ``budget`` seconds; the status, headers and body
+        (capped, key scrubbed). ``DeadlineExceeded`` past the budget; requests' errors
+        otherwise."""
         session = self.session()
+        with self.watchdog.watch(budget) as watch:
+            try:
+                return self._get_chain(session, url, params, watch)
+            except (DeadlineExceeded, InvalidResponseError, ServiceError):
+                raise
+            except Exception as exc:
+                if watch.over() or _is_read_timeout(exc):
+                    raise DeadlineExceeded(budget, "waiting for the answer") from exc
+                raise
+
+    def _get_chain(self, session: requests.Session, url: str, params: dict[str, str],
+                   watch: Watch) -> tuple[int, Mapping[str, str], bytes]:
         params_: dict[str, str] | None = params
         send_key = True
         for _hop in range(MAX_REDIRECTS + 1):
             shown = "".join(f" {k}={self.text.scrub(v)}" for k, v in (params_ or {}).items())
             logger.debug("GET %s%s", self.text.scrub(url), shown)
+            watch.check("connecting")
             response = session.get(
                 url,
                 params=params_,
                 headers={"User-Agent": self.user_agent, "Accept": "application/json"},
                 auth=BearerAuth(self._key) if send_key else None,
                 proxies=no_proxies() if is_loopback(urlsplit(url).hostname or "") else None,
-                timeout=(self.connect_timeout, self.request_timeout),
+                timeout=self._timeouts(watch),
                 allow_redirects=False,
                 stream=True,
             )
             try:
+                watch.check("waiting for the headers")
                 location = response.headers.get("Location")
                 if response.is_redirect and location:
                     target = urljoin(response.url, location)
@@ -107,15 +135,17 @@ class Transport:
                                  self.text.scrub(target), "" if send_key else " (key not sent)")
                     url, params_ = target, None
                     continue
-                body = self.read_body(response)
+                body = self.read_body(response, watch)
                 return response.status_code, response.headers, body
             finally:
                 response.close()
         raise ServiceError(f"{self._host} redirected more than {MAX_REDIRECTS} times")
 
-    def post(self, url: str, data: bytes) -> tuple[int, Mapping[str, str], bytes]:
-        """POST the JSON ``data`` with the key, on a fresh connection, following no redirect;
-        the status, headers and body (capped, key scrubbed). ``requests`` errors propagate.
+    def post(self, url: str, data: bytes, *, budget: float
+             ) -> tuple[int, Mapping[str, str], bytes]:
+        """POST the JSON ``data`` with the key, on a fresh connection, following no redirect,
+        within ``budget`` seconds; the status, headers and body (capped, key scrubbed).
+        ``DeadlineExceeded`` past the budget; requests' errors propagate.
 
         A fresh connection because a pooled keep-alive one that the server had already
         closed fails in a way that cannot be told from "the request reached the server",
@@ -126,49 +156,60 @@ class Transport:
         if self._closed:
             raise UsageError("this Client is closed")
         logger.debug("POST %s", self.text.scrub(url))
-        session = self._given_session or requests.Session()
+        session = self._given_session or self._new_session()
         try:
-            response = session.post(
-                url,
-                data=data,
-                headers={"User-Agent": self.user_agent, "Accept": "application/json",
-                         "Content-Type": "application/json"},
-                auth=BearerAuth(self._key),
-                proxies=no_proxies() if is_loopback(urlsplit(url).hostname or "") else None,
-                timeout=(self.connect_timeout, self.request_timeout),
-                allow_redirects=False,
-                stream=True,
-            )
-            try:
-                return response.status_code, response.headers, self.read_body(response)
-            finally:
-                response.close()
+            with self.watchdog.watch(budget) as watch:
+                try:
+                    response = session.post(
+                        url,
+                        data=data,
+                        headers={"User-Agent": self.user_agent, "Accept": "application/json",
+                                 "Content-Type": "application/json"},
+                        auth=BearerAuth(self._key),
+                        proxies=no_proxies() if is_loopback(urlsplit(url).hostname or "")
+                        else None,
+                        timeout=self._timeouts(watch),
+                        allow_redirects=False,
+                        stream=True,
+                    )
+                    try:
+                        watch.check("waiting for the headers")
+                        return response.status_code, response.headers, self.read_body(
+                            response, watch)
+                    finally:
+                        response.close()
+                except (DeadlineExceeded, InvalidResponseError):
+                    raise
+                except requests.exceptions.ConnectTimeout:
+                    raise  # no connection was made: nothing was sent
+                except Exception as exc:
+                    if watch.over() or _is_read_timeout(exc):
+                        raise DeadlineExceeded(budget, "waiting for the answer") from exc
+                    raise
         finally:
             if session is not self._given_session:
                 session.close()
 
-    def read_body(self, response: requests.Response) -> bytes:
+    def _timeouts(self, watch: Watch) -> tuple[float, float]:
+        """requests' per-operation time-outs, never past the request's total time (a
+        connect that hangs before any socket exists to cut ends at the deadline too)."""
+        left = max(0.001, watch.remaining())
+        return min(self.connect_timeout, left), min(self.request_timeout, left)
+
+    def read_body(self, response: requests.Response, watch: Watch) -> bytes:
         """The body, refused above ``max_response_bytes``, the key scrubbed out of it."""
         cap = self.max_response_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.strip().isdigit() and int(declared) > cap:
+        try:
+            body = read_body(response, watch, cap=cap)
+        except AnswerTooLarge as exc:
+            size = f"{exc.declared} bytes, more" if exc.declared is not None else "more"
             raise InvalidResponseError(
-                f"the answer from {self._host} is {int(declared)} bytes, more than the "
-                f"{cap}-byte limit (HTTP {response.status_code})",
+                f"the answer from {self._host} is {size} than the {cap}-byte limit "
+                f"(HTTP {response.status_code}); raise it with --max-answer-mb (the library: "
+                "Client(max_response_bytes=...))",
                 status=response.status_code,
-            )
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(chunk_size=256 * 1024):
-            size += len(chunk)
-            if size > cap:
-                raise InvalidResponseError(
-                    f"the answer from {self._host} is more than the {cap}-byte limit "
-                    f"(HTTP {response.status_code})",
-                    status=response.status_code,
-                )
-            chunks.append(chunk)
-        return self.text.scrub_body(b"".join(chunks))
+            ) from None
+        return self.text.scrub_body(body)
 
     def session(self) -> requests.Session:
         """This thread's session (or the one given)."""
@@ -178,13 +219,31 @@ class Transport:
             return self._given_session
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            import requests
 
             with self._lock:
                 if self._closed:
                     raise UsageError("this Client is closed")
-                session = requests.Session()
+                session = self._new_session()
                 session.headers["User-Agent"] = self.user_agent
                 self._sessions.append(session)
             self._local.session = session
         return session
+
+    @staticmethod
+    def _new_session() -> requests.Session:
+        """A session whose connections the watchdog can cut (``deadline.make_adapter``)."""
+        import requests
+
+        session = requests.Session()
+        adapter = make_adapter()
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        return session
+
+
+def _is_read_timeout(exc: BaseException) -> bool:
+    """A read time-out of requests: its per-read limit is what was left of the request's
+    total time, so it means the total time ran out."""
+    import requests
+
+    return isinstance(exc, requests.exceptions.ReadTimeout)

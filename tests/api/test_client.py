@@ -201,19 +201,21 @@ def test_wait_for_result_keeps_the_final_body(api: FakeRecordAPI, client: Client
     assert result.body == SUCCESS_BODY
 
 
-def test_poll_interval_grows_to_15_s_and_never_sleeps_past_the_deadline(
+def test_poll_interval_grows_to_15_s_and_the_last_poll_can_finish_by_the_deadline(
     api: FakeRecordAPI, client: Client, fake_time: FakeTime
 ) -> None:
     api.script("t1", [pending()])
     polls: list[float] = []
     error = raises(TaskPendingError, client.wait_for_record, "t1", timeout=60,
                    on_poll=lambda r, e: polls.append(e))
-    assert fake_time.sleeps == pytest.approx([2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 15.0, 3.625])
+    # the last poll starts min(request_timeout 30, 5 s, timeout / 4) before the deadline,
+    # so the request it makes can finish inside the 60 s (the timeout bounds the whole wait)
+    assert fake_time.sleeps == pytest.approx([2.0, 3.0, 4.5, 6.75, 10.125, 15.0, 13.625])
     assert max(fake_time.sleeps) == 15.0
-    assert sum(fake_time.sleeps) == pytest.approx(60.0)
-    assert polls[-1] == pytest.approx(60.0)  # one last poll at the deadline
-    assert len(polls) == len(api.requests) == 9
-    assert error.elapsed == pytest.approx(60.0)
+    assert sum(fake_time.sleeps) == pytest.approx(55.0)
+    assert polls[-1] == pytest.approx(55.0)
+    assert len(polls) == len(api.requests) == 8
+    assert error.elapsed == pytest.approx(55.0)
     assert error.task_id == "t1"
     assert "still pending" in str(error)
 
@@ -221,7 +223,7 @@ def test_poll_interval_grows_to_15_s_and_never_sleeps_past_the_deadline(
 def test_fixed_poll_interval(api: FakeRecordAPI, client: Client, fake_time: FakeTime) -> None:
     api.script("t1", [pending()])
     raises(TaskPendingError, client.wait_for_record, "t1", timeout=12, poll_interval=5)
-    assert fake_time.sleeps == [5, 5, 2]
+    assert fake_time.sleeps == [5, 4]  # the last poll at 9 s: 12 s less a quarter of it
 
 
 def test_timeout_zero_polls_once(api: FakeRecordAPI, client: Client, fake_time: FakeTime) -> None:
@@ -423,11 +425,13 @@ def test_retries_stop_at_the_wait_deadline(
     error = raises(RateLimitedError, client.wait_for_record, "t1", timeout=10)
     assert fake_time.sleeps == [2.0]
     assert error.attempts == 1
-    # back-off sleeps are cut to what is left
+    # no back-off sleeps into the deadline: with no time left for an attempt, the error
     api.script("t2", [pending(), http_error(503)])
     fake_time.sleeps.clear()
-    raises(ServiceError, client.wait_for_record, "t2", timeout=2.5)
-    assert sum(fake_time.sleeps) == pytest.approx(2.5)
+    error = raises(ServiceError, client.wait_for_record, "t2", timeout=2.5)
+    assert "HTTP 503" in str(error)
+    assert fake_time.sleeps[0] == pytest.approx(1.875)  # the last poll: 2.5 s less 0.625
+    assert sum(fake_time.sleeps) < 2.5
 
 
 # ---------------------------------------------------------------------- broken answers
@@ -844,6 +848,6 @@ def test_many_polls_keep_the_interval_capped(api: FakeRecordAPI) -> None:
     api.script("t1", [pending()])
     with Client(KEY, base_url=api.base_url, sleep=sleep, clock=lambda: now[0]) as c:
         raises(TaskPendingError, c.wait_for_record, "t1", timeout=1000)
-    assert len(asked) == 200
+    assert len(asked) == 199  # the last poll starts 5 s before the deadline
     assert asked[:6] == pytest.approx([2.0, 3.0, 4.5, 6.75, 10.125, 15.0])
     assert set(asked[6:-3]) == {15.0} and max(asked) == 15.0  # the last ones: what is left

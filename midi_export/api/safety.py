@@ -1,5 +1,6 @@
 """What keeps the API key safe: https only (loopback excepted), no key sent off-origin, and
-every text that leaves the client scrubbed of the key and of control characters.
+every text that leaves the client scrubbed of the key (in every spelling: ``secret``) and of
+control characters.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from ..errors import MidiExportError, UsageError
+from .secret import Secret
 
 if TYPE_CHECKING:
     import requests
@@ -31,7 +33,6 @@ __all__ = [
 ]
 
 EXCERPT_CHARS = 200
-MIN_KEY_SCRUBBED_FROM_BODY = 8  # a shorter (test) key could be part of the data itself
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
 _TITLE = re.compile(rb"<title[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
@@ -40,27 +41,20 @@ _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\")\]]+)")
 
 class Redactor:
     """The key's scrubbing, bound to one key: ``scrub`` text, ``clean`` server text for a
-    message, ``excerpt`` a body, ``reason`` an exception, ``scrub_body`` the bytes saved."""
+    message, ``excerpt`` a body, ``reason`` an exception, ``scrub_body`` an answer's body
+    (``Secret``'s rules: every spelling; a key under 8 characters where it is a word)."""
 
-    __slots__ = ("_key", "_words")
+    __slots__ = ("secret",)
 
     def __init__(self, key: str) -> None:
-        self._key = key
-        words = {key, quote(key, safe=""), quote(key, safe="/")}
-        self._words = tuple(sorted(words, key=len, reverse=True))
+        self.secret = Secret(key)
 
     def scrub(self, text: str) -> str:
-        for word in self._words:
-            text = text.replace(word, "***")
-        return text
+        return self.secret.scrub_text(text)
 
     def scrub_body(self, body: bytes) -> bytes:
-        """The body with the key replaced by ``***`` (keys shorter than 8 characters, which
-        only tests use, are left alone: they could be part of the data)."""
-        if len(self._key) >= MIN_KEY_SCRUBBED_FROM_BODY:
-            for word in self._words:
-                body = body.replace(word.encode("utf-8"), b"***")
-        return body
+        """The body without the key (JSON bodies: inside their strings only)."""
+        return self.secret.scrub_body(body)
 
     def clean(self, text: str, limit: int = EXCERPT_CHARS) -> str:
         """Server text made safe to show: no key, no control characters, one short line."""

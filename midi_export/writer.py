@@ -11,6 +11,13 @@ or a binary file object (``io.BytesIO``, ``sys.stdout.buffer``).
 
 ``write_files`` writes several files (a song and its stems) as one step: every target is
 checked before any is written, and a failure part-way removes the files it had written.
+
+Only a regular file is ever replaced, ``overwrite`` or not: a device node, a FIFO, a socket,
+a folder or a symbolic link at the target is an ``OutputError`` naming what it is
+(``check_replaceable``; before, ``--force`` onto a character device made it a regular file).
+Each write, and each set of ``write_files``, is a ``critical.critical_section``: a stop
+signal waits for it, so a file is complete in place or absent; ``critical.placed_paths()``
+lists what was put in place. A stream gets every byte (short writes are written on).
 """
 
 from __future__ import annotations
@@ -19,17 +26,28 @@ import contextlib
 import errno
 import io
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, overload
 
+from .critical import critical_section, forget_placed, note_placed
 from .errors import OutputError, OutputExistsError, UsageError
 
 if TYPE_CHECKING:
     from .midi.conversion import Conversion
 
-__all__ = ["make_folder", "midi_to_bytes", "refuse_existing", "write_files", "write_midi",
-           "write_new"]
+__all__ = ["check_replaceable", "make_folder", "midi_to_bytes", "refuse_existing", "write_files",
+           "write_midi", "write_new"]
+
+_KINDS = {
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFDIR: "a folder",
+    stat.S_IFLNK: "a symbolic link",
+}
 
 # errors of os.link meaning "this file system has no hard links" (not "the name exists")
 _NO_HARD_LINKS = frozenset(
@@ -108,10 +126,17 @@ def write_midi(
             f"target must be a path or a binary file object, not {type(target).__name__}"
         )
     try:
-        target.write(data)
+        view = memoryview(data)
+        while view:  # a raw (unbuffered) stream may take part of it: write on
+            written = target.write(view)
+            if written is None or written <= 0:
+                raise OutputError("cannot write the MIDI file: the stream took no more bytes")
+            view = view[written:]
         flush = getattr(target, "flush", None)
         if callable(flush):
             flush()
+    except OutputError:
+        raise
     except OSError as exc:
         raise OutputError(f"cannot write the MIDI file: {_reason(exc)}") from exc
     return None
@@ -138,18 +163,21 @@ def write_files(
         if key in seen:
             raise UsageError(f"{path} would be written twice")
         seen.add(key)
-    if not overwrite:
-        refuse_existing(path for _, path in items)
+    refuse_existing((path for _, path in items), overwrite=overwrite)
     created: list[Path] = []
     try:
-        for data, path in items:
-            _write_path(data, path, overwrite=overwrite)
-            created.append(path)
+        with critical_section():  # a stop signal waits for the whole set
+            for data, path in items:
+                _write_path(data, path, overwrite=overwrite)
+                created.append(path)
     except BaseException:
-        if not overwrite:
+        # incomplete: remove what this call created (a set that is complete stays, even
+        # when a deferred stop signal is what is raised at the end of the section)
+        if not overwrite and len(created) != len(items):
             for path in created:
                 with contextlib.suppress(OSError):
                     path.unlink()
+                forget_placed(path)
         raise
     return [path for _, path in items]
 
@@ -184,12 +212,32 @@ def make_folder(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def refuse_existing(paths: Iterable[str | os.PathLike[str] | None]) -> None:
-    """Raise ``OutputExistsError`` for the first of ``paths`` that exists (a dangling link
-    counts: it would be replaced too); None entries are skipped."""
+def refuse_existing(
+    paths: Iterable[str | os.PathLike[str] | None], *, overwrite: bool = False
+) -> None:
+    """Raise for the first of ``paths`` that cannot be written: ``OutputError`` when it is
+    anything but a regular file (``check_replaceable``), ``OutputExistsError`` when it
+    exists and not ``overwrite``; None entries are skipped."""
     for path in paths:
-        if path is not None and os.path.lexists(path):
+        if path is not None and check_replaceable(path) and not overwrite:
             raise _exists(Path(os.fspath(path)))
+
+
+def check_replaceable(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` is a regular file, False when nothing is there; ``OutputError``
+    when something else is (never replaced, with ``overwrite`` or not)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return False  # nothing there (the folder's own check says why it may be missing)
+    except OSError as exc:
+        raise OutputError(f"cannot check {os.fspath(path)}: {_reason(exc)}",
+                          path=os.fspath(path)) from None
+    if stat.S_ISREG(mode):
+        return True
+    what = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+    raise OutputError(f"{os.fspath(path)} is {what}, not a regular file: it is never replaced "
+                      "(choose another output path)", path=os.fspath(path))
 
 
 def _reason(exc: OSError) -> str:
@@ -221,35 +269,36 @@ def _create_temp(folder: Path, name: str) -> tuple[int, str]:
 
 def _write_path(data: bytes, path: Path, *, overwrite: bool) -> None:
     folder = path.parent
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder")
-    if not overwrite and os.path.lexists(path):
+    if check_replaceable(path) and not overwrite:
         raise _exists(path)
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist"
         raise OutputError(f"cannot write {path}: folder {folder} {what}")
-    try:
-        fd, temp_name = _create_temp(folder, path.name)
-    except OSError as exc:
-        raise OutputError(f"cannot write in {folder}: {_reason(exc)}") from exc
-    try:
+    with critical_section():  # a stop signal waits: the file is whole in place, or absent
         try:
-            with os.fdopen(fd, "wb") as temp:
-                temp.write(data)
-                temp.flush()
-                os.fsync(temp.fileno())
-            _put_in_place(temp_name, path, overwrite=overwrite)
-        except OutputError:
-            raise
+            fd, temp_name = _create_temp(folder, path.name)
         except OSError as exc:
-            raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
-    finally:
-        with contextlib.suppress(FileNotFoundError):  # gone: it was renamed into place
-            os.unlink(temp_name)
+            raise OutputError(f"cannot write in {folder}: {_reason(exc)}") from exc
+        try:
+            try:
+                with os.fdopen(fd, "wb") as temp:
+                    temp.write(data)
+                    temp.flush()
+                    os.fsync(temp.fileno())
+                _put_in_place(temp_name, path, overwrite=overwrite)
+            except OutputError:
+                raise
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {_reason(exc)}") from exc
+            note_placed(path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):  # gone: it was renamed into place
+                os.unlink(temp_name)
 
 
 def _put_in_place(temp_name: str, path: Path, *, overwrite: bool) -> None:
     if overwrite:
+        check_replaceable(path)  # again, just before the rename
         os.replace(temp_name, path)
         return
     try:

@@ -286,6 +286,9 @@ def test_refuse_existing_names_the_first_existing_path(tmp_path: Path) -> None:
     with pytest.raises(OutputExistsError) as info:
         refuse_existing([free, None, taken, dangling])
     assert info.value.path == str(taken)
-    with pytest.raises(OutputExistsError) as info:
-        refuse_existing([dangling])  # a dangling link would be replaced: it counts
-    assert info.value.path == str(dangling)
+    for overwrite in (False, True):  # a link, even dangling, is never replaced
+        with pytest.raises(OutputError, match="is a symbolic link, not a regular file") as error:
+            refuse_existing([dangling], overwrite=overwrite)
+        assert error.value.path == str(dangling)
+        assert not isinstance(error.value, OutputExistsError)
+    refuse_existing([taken], overwrite=True)  # a regular file may be replaced

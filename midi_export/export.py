@@ -135,11 +135,19 @@ def export_task(
     Existing files are refused (``OutputExistsError``) before anything is fetched, unless
     ``overwrite``; the stems' names depend on the record, so they are checked once it has
     arrived, with the other files, before any file is written. Every file is written
-    atomically. Raises the typed errors of the fetcher, the converter and the writer.
+    atomically. An answer whose record names another task is converted with a warning in the
+    report (with ``strict=True`` it is an ``InvalidResponseError``); the files keep the name
+    asked for. Raises the typed errors of the fetcher, the converter and the writer; wrong
+    argument types raise ``TypeError`` naming the argument before any request.
     """
     from .midi.convert import convert
     from .writer import refuse_existing, write_files, write_midi
 
+    _check_arguments(task_id, output, client, save_json, on_poll, wait, overwrite, split)
+    if convert_options:
+        from .midi.probe import check_convert_options
+
+        check_convert_options(convert_options)  # a bad option before a long wait
     stem = safe_file_stem(task_id)
     stream: BinaryIO | None = None
     midi_path: Path | None = None
@@ -164,8 +172,8 @@ def export_task(
         audio_type(audio_path)
         renderer = renderer or Renderer.find()
     extras_paths = (preview_path, audio_path)
-    if not overwrite:  # fail before a long wait rather than after it
-        refuse_existing((midi_path, json_path, *extras_paths))
+    # fail before a long wait rather than after it
+    refuse_existing((midi_path, json_path, *extras_paths), overwrite=overwrite)
 
     if wait:
         result = client.wait_for_result(
@@ -178,14 +186,19 @@ def export_task(
     # A conversion that fails (strict mode, a bad option) still leaves the user the raw
     # record, which the API drops after 14 days.
     try:
+        foreign = _foreign_task(task_id, result.record.task_id, convert_options)
         conversion = convert(result.record, **convert_options)
     except Exception:
         if json_path is not None:
             _write_bytes(result.body, json_path, overwrite=overwrite)
         raise
+    report = conversion.report
+    if foreign:
+        report = dataclasses.replace(report, warnings=(*report.warnings, foreign))
     stems = [] if midi_path is None or not split else stem_paths(midi_path, conversion.report)
-    if not overwrite:  # every target again, the stems too, before the JSON is written
-        refuse_existing((midi_path, json_path, *extras_paths, *(p for _, p in stems)))
+    # every target again, the stems too, before the JSON is written
+    refuse_existing((midi_path, json_path, *extras_paths, *(p for _, p in stems)),
+                    overwrite=overwrite)
     try:
         extras = extra_files(conversion, preview_path, audio_path, renderer)
     except Exception:
@@ -208,11 +221,42 @@ def export_task(
         task_id=task_id,
         midi_path=midi_path,
         json_path=json_path,
-        report=conversion.report,
+        report=report,
         stem_paths=stem_files,
         preview_path=preview_path,
         audio_path=audio_path,
     )
+
+
+def _foreign_task(asked: str, found: str | None, options: dict[str, Any]) -> str | None:
+    """The warning for a record of another task than the one asked for (None: it is the
+    task asked for, or the record names none); with ``strict``, the error."""
+    if found is None or found.strip() == asked.strip():
+        return None
+    message = (f"the answer is for task {found!r}, not {asked!r}; the file is named after "
+               f"{asked!r}")
+    if options.get("strict"):
+        from .errors import InvalidResponseError
+
+        raise InvalidResponseError(f"{message} (refused with strict)")
+    return message
+
+
+def _check_arguments(task_id: object, output: object, client: object, save_json: object,
+                     on_poll: object, *flags: object) -> None:
+    from ._check import WrongType, check_callable, check_flag, check_type, kind
+    from .api.client import Client
+
+    check_type("task_id", task_id, str, "a str")
+    if not (isinstance(output, (str, os.PathLike))
+            or callable(getattr(output, "write", None))):
+        raise WrongType(f"output must be a path, a folder or a binary stream, not "
+                        f"{kind(output)}")
+    check_type("client", client, Client, "a Client (midi_export.Client)")
+    check_type("save_json", save_json, (str, os.PathLike), "a path", optional=True)
+    check_callable("on_poll", on_poll)
+    for name, value in zip(("wait", "overwrite", "split"), flags, strict=True):
+        check_flag(name, value)
 
 
 def _same_file(a: Path, b: Path) -> bool:

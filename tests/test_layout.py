@@ -4,9 +4,9 @@ line and stays short, and every module imports on its own in a fresh interpreter
 
 The layers, lowest first (a module may import its own layer and the layers below it):
 
-    errors, _version  <  record  <  music  <  midi  <  paths, writer, critical  <  pm, preview,
-    render  <  api  <  export, loop, batch  <  cli;  testing imports nothing of the package;
-    the package's ``__init__`` may import any.
+    errors, _version, _check  <  record  <  music  <  midi  <  paths, writer, critical,
+    claims  <  pm, preview, render  <  api  <  export, loop, batch  <  cli;  testing imports
+    nothing of the package;  the package's ``__init__`` may import any.
 
 (``preview`` and ``render`` read a ``Conversion`` and hand their bytes to the writer, as
 ``pm`` hands a conversion to pretty_midi; ``batch`` strings record, midi, writer and paths
@@ -25,11 +25,11 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "midi_export"
 
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "_version"}),
+    frozenset({"errors", "_version", "_check"}),
     frozenset({"record"}),
     frozenset({"music"}),
     frozenset({"midi"}),
-    frozenset({"paths", "writer", "critical"}),
+    frozenset({"paths", "writer", "critical", "claims"}),
     frozenset({"pm", "preview", "render"}),
     frozenset({"api"}),
     frozenset({"export", "loop", "batch"}),

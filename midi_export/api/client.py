@@ -30,6 +30,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
+from .._check import WrongType, check_callable, check_number, kind
 from ..errors import UsageError
 from ..record import Record, RecordStatus
 from .answers import RECORD_INFO_PATH, AnswerPolicy, FetchResult
@@ -120,6 +121,7 @@ class Client:
             raise UsageError("the API key must be printable ASCII without spaces")
         self._api_key = api_key.strip()
         self._text = Redactor(self._api_key)
+        _check_arguments(max_retries, max_response_bytes, session, sleep, clock)
         self.base_url = check_base_url(base_url, RECORD_INFO_PATH, self._text.scrub)
         self.endpoint = self.base_url + RECORD_INFO_PATH
         positive(request_timeout=request_timeout, connect_timeout=connect_timeout,
@@ -203,6 +205,11 @@ class Client:
         """Close the sessions this client opened (a session given to it is left open)."""
         self._transport.close()
 
+    def stop(self) -> None:
+        """Cut every request in flight now, and every later one at once (a run that is
+        being stopped: they raise ``ServiceError`` or ``TaskPendingError``). Thread-safe."""
+        self._transport.watchdog.stop_all()
+
     @property
     def user_agent(self) -> str:
         """``midi-export/<version> (+python-requests/<version>)`` unless one was given."""
@@ -238,6 +245,7 @@ class Client:
         deadline. ``on_poll(record, elapsed)`` is called after every poll. Raises
         ``TaskPendingError`` (with ``elapsed``) when the task is still pending at the deadline,
         and whatever ``Record.raise_for_status()`` raises for a finished but unusable task.
+        ``timeout`` bounds the whole wait, the requests in flight included.
         """
         return self.wait_for_result(
             task_id, timeout=timeout, poll_interval=poll_interval, on_poll=on_poll
@@ -253,6 +261,7 @@ class Client:
     ) -> FetchResult:
         """Like ``wait_for_record``, with the raw body of the final answer."""
         task_id = check_task_id(task_id)
+        check_callable("on_poll", on_poll)
         with self._scrubbing():
             result = self._calls.wait(
                 lambda deadline: self._fetch(task_id, deadline=deadline),
@@ -311,6 +320,7 @@ class Client:
         """Poll while the separation is pending, as ``wait_for_record`` does; the usable
         separation, else ``TaskPendingError`` at the deadline or ``TaskFailedError``."""
         task_id = check_task_id(task_id)
+        check_callable("on_poll", on_poll)
         with self._scrubbing():
             separation = self._calls.wait(
                 lambda deadline: self._calls.separation(task_id, deadline),
@@ -340,3 +350,13 @@ class Client:
 
     def _scrubbing(self) -> Scrubbing:
         return Scrubbing(self._text.scrub)
+
+
+def _check_arguments(max_retries: object, max_response_bytes: object, session: object,
+                     sleep: object, clock: object) -> None:
+    check_number("max_retries", max_retries, integer=True, minimum=0)
+    check_number("max_response_bytes", max_response_bytes, integer=True, minimum=1)
+    if session is not None and not callable(getattr(session, "get", None)):
+        raise WrongType(f"session must be a requests.Session, not {kind(session)}")
+    check_callable("sleep", sleep, optional=False)
+    check_callable("clock", clock, optional=False)

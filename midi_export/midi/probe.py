@@ -24,5 +24,7 @@ def check_convert_options(options: Mapping[str, Any]) -> None:
             {"pitch": 64, "start": 0.5, "end": 1.0, "velocity": 0.8}]}]}})
     try:
         convert(probe, **dict(options))
+    except UsageError:
+        raise
     except TypeError as exc:
         raise UsageError(f"unknown conversion option: {exc}") from None

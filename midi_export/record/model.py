@@ -90,11 +90,13 @@ class Instrument:
     ``pitches``, ``starts``, ``ends`` and ``velocities`` are plain lists of equal length;
     treat them as read-only. ``dropped`` counts the invalid notes left out while parsing,
     ``clamped`` the velocities outside 0..1 (or missing) that were set into range, and
-    ``problems`` keeps the first few reasons, for the conversion report.
+    ``problems`` keeps the first few reasons, for the conversion report. ``validated`` is
+    True for the instruments ``parse_record`` made (their notes are known to be valid);
+    ``convert`` checks the others' columns first.
     """
 
     __slots__ = ("clamped", "dropped", "ends", "name", "pitches", "problems", "starts",
-                 "velocities")
+                 "validated", "velocities")
 
     name: str
     pitches: list[int]
@@ -104,6 +106,7 @@ class Instrument:
     dropped: int
     clamped: int
     problems: tuple[str, ...]
+    validated: bool
 
     def __init__(
         self,
@@ -114,16 +117,27 @@ class Instrument:
         clamped: int = 0,
         problems: Sequence[str] = (),
     ) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"Instrument name must be a str, not {type(name).__name__}")
         self.name = name
         self.pitches, self.starts, self.ends, self.velocities = [], [], [], []
-        for pitch, start, end, velocity in notes:
-            self.pitches.append(int(pitch))
-            self.starts.append(float(start))
-            self.ends.append(float(end))
-            self.velocities.append(float(velocity))
+        if isinstance(notes, (str, bytes)):
+            raise TypeError(f"Instrument {name!r}: notes must be (pitch, start, end, velocity) "
+                            f"tuples, not {type(notes).__name__}")
+        for index, note in enumerate(notes):
+            try:
+                pitch, start, end, velocity = note
+                self.pitches.append(int(pitch))
+                self.starts.append(float(start))
+                self.ends.append(float(end))
+                self.velocities.append(float(velocity))
+            except (TypeError, ValueError) as exc:
+                raise TypeError(f"Instrument {name!r}: notes[{index}] must be a (pitch, start, "
+                                f"end, velocity) tuple of numbers, not {note!r} ({exc})") from None
         self.dropped = dropped
         self.clamped = clamped
         self.problems = tuple(problems)
+        self.validated = False
 
     @classmethod
     def from_columns(
@@ -137,8 +151,10 @@ class Instrument:
         dropped: int = 0,
         clamped: int = 0,
         problems: Sequence[str] = (),
+        validated: bool = False,
     ) -> Instrument:
-        """Build from already-validated columns without copying them."""
+        """Build from columns without copying them (``validated``: the caller vouches for
+        their notes, as ``parse_record`` does; otherwise ``convert`` checks them first)."""
         if not len(pitches) == len(starts) == len(ends) == len(velocities):
             raise ValueError("note columns must have equal lengths")
         self = cls.__new__(cls)
@@ -147,6 +163,7 @@ class Instrument:
         self.dropped = dropped
         self.clamped = clamped
         self.problems = tuple(problems)
+        self.validated = validated
         return self
 
     @property

@@ -266,7 +266,7 @@ def _read_notes(notes: Any, index: int, name: str, strict: bool) -> Instrument:
     no object per note). Anything else goes to ``odd_note``.
     """
     if type(notes) is NoteColumns:
-        return Instrument.from_columns(name, *notes)
+        return Instrument.from_columns(name, *notes, validated=True)
     if notes is None:
         notes = ()
     elif not isinstance(notes, (list, tuple)):
@@ -327,5 +327,5 @@ def _read_notes(notes: Any, index: int, name: str, strict: bool) -> Instrument:
         add_velocity(velocity)
     return Instrument.from_columns(
         name, pitches, starts, ends, velocities,
-        dropped=dropped, clamped=clamped, problems=problems,
+        dropped=dropped, clamped=clamped, problems=problems, validated=True,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .console import Console, format_bpm, format_seconds, one_line, plural
+from .console import Console, format_bpm, format_seconds, one_line, plural, printable
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -21,6 +21,8 @@ def format_tempo(report: ConversionReport) -> str:
     text = f"{format_bpm(tempo.bpm)} BPM"
     if tempo.mode != "auto":
         return text
+    if tempo.fell_back and tempo.source == "too-long":
+        return f"{text} (auto fell back: the notes span too long to analyse)"
     if tempo.fell_back:
         return f"{text} (auto fell back: confidence {tempo.confidence or 0.0:.2f})"
     return (
@@ -79,11 +81,12 @@ def summary_lines(
         lines.append(
             f"  quantized to {quantize.grid} at strength {quantize.strength:g}: {moved}"
         )
-    name_width = min(28, max((len(ins.name) for ins in report.instruments), default=4))
-    for ins in report.instruments:
+    names = [printable(ins.name) for ins in report.instruments]  # padded as shown
+    name_width = min(28, max((len(name) for name in names), default=4))
+    for ins, shown in zip(report.instruments, names, strict=True):
+        name = shown[:name_width]
         if not ins.written:
             dropped = f"; {ins.notes_dropped} invalid" if ins.notes_dropped else ""
-            name = ins.name[:name_width]
             lines.append(f"  skipped  {name:<{name_width}}  no valid notes{dropped}")
             continue
         program = ins.program_name if ins.is_drum else f"{ins.program:>3} {ins.program_name}"
@@ -106,7 +109,7 @@ def summary_lines(
             extras.append(shared_text(ins.channel, ins.shared_with, ins.shared_cut))
         tail = f"  ({', '.join(extras)})" if extras else ""
         lines.append(
-            f"  ch{ins.channel:>2}  {ins.name[:name_width]:<{name_width}}  "
+            f"  ch{ins.channel:>2}  {name:<{name_width}}  "
             f"{program} [{ins.source}]  {plural(ins.notes_written, 'note')}{tail}"
         )
         if verbose:

@@ -22,9 +22,9 @@ The pipeline, each stage in a module of its own:
    every note at least one tick long and velocities ``round(v * 127)`` clamped to 1..127
    (``notes``), ``quantize`` when asked for, the same-pitch rules (``notes``), then the
    events encoded (``smf``); the clean-up rules (``clean``), when asked for, right before
-   quantizing. Only when more than 15 melodic instruments share channels, the
-   notes of each shared channel's tracks are made first and the same-pitch rules run across
-   them (``notes.share_channel``) before they are encoded;
+   quantizing. Only when more than 15 melodic instruments share channels, the notes of each
+   shared channel's tracks are made first and the same-pitch rules run across them
+   (``notes.share_channel``) before they are encoded;
 4. the report (``report``) and the conductor track.
 With ``split_drums`` or ``drum_map`` the kit's parts replace it before step 2 (``producer``).
 
@@ -46,7 +46,8 @@ from operator import add
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ..errors import InvalidRecordError
-from ..music.gm import ProgramMatch, gm_program
+from ..music.gm import ProgramMatch, fuzzy_budget_warnings, match_programs
+from ..music.limits import check_convertible
 from ..record import Instrument, Record
 from . import smf
 from .channels import ChannelPlan, allocate_channels
@@ -97,14 +98,13 @@ def convert(
     """Convert a record to a General MIDI file in memory.
 
     ``bpm`` and ``ppq`` make a constant tempo map (4/4); ``tempo_map`` replaces them with a
-    ready one (``bpm`` and ``ppq`` are then not used). ``bpm="auto"`` estimates the tempo
-    and the first downbeat from the notes (``music.tempo.estimate_tempo``) and writes a map
-    whose beats and bar lines follow the music (with a lead-in before the first downbeat);
-    when the estimate's confidence is below ``AUTO_MIN_CONFIDENCE`` the file gets
-    ``fallback_bpm`` instead, with a warning. Every note keeps its time in seconds whatever
-    the map. ``programs`` maps instrument names to a program (0..127, a GM name or
-    "drums"), ahead of the General MIDI lookup. ``strict`` raises ``InvalidRecordError``
-    when any instrument had invalid notes.
+    ready one (``bpm`` and ``ppq`` are then not used). ``bpm="auto"`` estimates the tempo and
+    the first downbeat from the notes (``music.tempo.estimate_tempo``) and writes a map whose
+    beats and bar lines follow the music (with a lead-in before the first downbeat); when the
+    estimate's confidence is below ``AUTO_MIN_CONFIDENCE`` the file gets ``fallback_bpm``
+    instead, with a warning. Every note keeps its time in seconds whatever the map. ``programs``
+    maps instrument names to a program (0..127, a GM name or "drums"), ahead of the General MIDI
+    lookup. ``strict`` raises ``InvalidRecordError`` when any instrument had invalid notes.
 
     With ``bpm="auto"`` the written tempo is rounded to a whole BPM (else one decimal) when
     that moves no beat of the song more than 5 ms (``tempo_choice.round_tempo``). ``lead_in``
@@ -121,8 +121,8 @@ def convert(
     channel-10 track per piece; ``drum_map`` (``"basic"``, ``{gm_note: note}``, a ``DrumMap``)
     moves the kit's notes to another layout.
 
-    A pending, failed or empty record raises its typed error (``Record.raise_for_status``).
-    Bad options raise ``UsageError``.
+    A pending, failed or empty record raises its typed error (``Record.raise_for_status``),
+    notes no file holds ``InvalidRecordError`` (``music.limits``), bad options ``UsageError``.
     """
     if not isinstance(record, Record):
         raise TypeError(f"convert() needs a Record (see parse_record), not {type(record).__name__}")
@@ -135,6 +135,7 @@ def convert(
     record.raise_for_status()
     if strict:
         _check_strict(record)
+    check_convertible(record.instruments)
 
     # 1. the tempo map
     tempo_map, tempo_report, warnings, delay = choose_tempo(
@@ -149,7 +150,8 @@ def convert(
 
     # 2. programs and channels
     instruments = record.instruments
-    matches = [gm_program(ins.name, programs) for ins in instruments]
+    matches, unmatched = match_programs([ins.name for ins in instruments], programs)
+    warnings += fuzzy_budget_warnings(unmatched)
     parts = None if producer is None else producer.arrange(instruments, matches)
     if parts is not None:  # the kit in pieces, or on another layout
         instruments, matches = tuple(p.instrument for p in parts), [p.match for p in parts]

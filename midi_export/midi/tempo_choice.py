@@ -136,9 +136,9 @@ def choose_tempo(
     if tempo_map is not None:
         raise UsageError("give either bpm='auto' or a tempo_map, not both")
     fallback = TempoMap.constant(fallback_bpm, ppq)  # bad values are errors even if unused
-    from ..music.tempo import estimate_tempo
+    from ..music.tempo import estimate_within_limits
 
-    estimate = estimate_tempo(record.instruments, programs=programs)
+    estimate = estimate_within_limits(record.instruments, programs)
     fell_back = estimate.confidence < AUTO_MIN_CONFIDENCE
     warnings: list[str] = []
     rounded: RoundedTempo | None = None
@@ -155,7 +155,7 @@ def choose_tempo(
         tempo_map = fallback
         layout = LeadIn("none", tempo_map.tempos, tempo_map.time_signatures)
         warnings.append(_fallback_warning(estimate.source, estimate.bpm, estimate.confidence,
-                                          tempo_map, lead_in))
+                                          tempo_map, lead_in, record))
     report = TempoReport(
         mode="auto",
         bpm=60e6 / tempo_map.main_tempo_us,
@@ -184,10 +184,13 @@ def _song_span(record: Record) -> tuple[float, float]:
 
 
 def _fallback_warning(
-    source: str, bpm: float, confidence: float, tempo_map: TempoMap, lead_in: str
+    source: str, bpm: float, confidence: float, tempo_map: TempoMap, lead_in: str,
+    record: Record,
 ) -> str:
     if source == "none":
         why = "too few notes to estimate the tempo"
+    elif source == "too-long":
+        why = _too_long(record)
     else:
         why = (
             f"the tempo estimate ({bpm:.1f} BPM) is too uncertain: confidence "
@@ -198,3 +201,12 @@ def _fallback_warning(
         f"auto tempo: {why}; written at {60e6 / tempo_map.tempo_us:.6g} BPM instead, so "
         f"the file's bars do not follow the music (the notes keep their times){shift}"
     )
+
+
+def _too_long(record: Record) -> str:
+    """Why a record was not analysed: its notes' span against the estimator's limit."""
+    from ..music.limits import AUTO_MAX_SPAN_SECONDS, clock, onset_span
+
+    span = onset_span(record.instruments)
+    return (f"the notes span {clock(span.seconds)} (from {span.first:g} s to {span.last:g} "
+            f"s), more than the {clock(AUTO_MAX_SPAN_SECONDS)} the tempo estimate analyses")

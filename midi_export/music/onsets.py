@@ -3,7 +3,7 @@
 Every onset gets a strength from its velocity and its instrument's role (kick and snare
 weigh most, then bass, then the rest; long notes and chords more than short single ones),
 and an accent; the onsets of one chord or strum become one event. Which instruments are
-drums is decided by ``gm.gm_program``, the converter's own rule.
+drums is decided by ``gm.match_programs``, the converter's own rule.
 
 numpy is imported inside the functions, so importing this module stays cheap.
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .drums import CRASHES, HATS, KICKS, SNARES, TOMS
-from .gm import gm_program
+from .gm import match_programs
 
 if TYPE_CHECKING:
     import numpy as np
@@ -181,7 +181,7 @@ def onset_events(
 
     instruments = list(instruments)
     # the same rule as the converter's (overrides included), so both agree on the drums
-    drums = [gm_program(ins.name, programs).is_drum for ins in instruments]
+    drums = [m.is_drum for m in match_programs([ins.name for ins in instruments], programs)[0]]
     parts = [p for p in map(_instrument_events, instruments, drums) if p is not None]
     if not parts:
         return None

@@ -45,8 +45,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .._check import WrongType, check_mapping, check_number, kind
 from ..record import Instrument, Record
+from ..record.checks import check_instrument, check_record
 from .downbeat import bar_start
+from .limits import AUTO_MAX_SPAN_SECONDS, check_auto_span, onset_span
 from .onsets import Onsets, onset_events
 from .periodicity import comb, envelope_acf, tempo_candidates
 
@@ -56,7 +59,7 @@ if TYPE_CHECKING:
 
     FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["DEFAULT_BPM", "TempoEstimate", "estimate_tempo"]
+__all__ = ["DEFAULT_BPM", "TempoEstimate", "estimate_tempo", "estimate_within_limits"]
 
 #: tempo returned when there is nothing to estimate from (with confidence 0)
 DEFAULT_BPM = 120.0
@@ -71,8 +74,9 @@ class TempoEstimate:
     ``bpm`` is quarter notes per minute; ``first_downbeat`` the time in seconds of the first
     bar line at or after the music starts; ``beats_per_bar`` the metre (always 4 for now);
     ``confidence`` 0..1 how well the notes fit this grid; ``source`` which part of the
-    music decided it (``"drums"``, ``"bass"``, ``"all"``, or ``"none"`` when there was
-    nothing to estimate from).
+    music decided it (``"drums"``, ``"bass"``, ``"all"``, ``"none"`` when there was
+    nothing to estimate from, or ``"too-long"``: ``estimate_within_limits`` did not analyse
+    notes spanning more than ``limits.AUTO_MAX_SPAN_SECONDS``).
     """
 
     bpm: float
@@ -334,13 +338,17 @@ def estimate_tempo(
     ``programs``, the converter's overrides, can make one the kit). Pure: no I/O, and the
     input is not changed. With no notes (or fewer than 8 onsets) the answer is ``DEFAULT_BPM`` with
     ``confidence`` 0 and ``source`` ``"none"``, its downbeat at the first note (or 0 s).
+    Notes spanning more than ``limits.AUTO_MAX_SPAN_SECONDS`` (2 h) raise
+    ``InvalidRecordError`` before anything is allocated (the analysis grows with the span).
     """
+    instruments = _instruments_of(record_or_instruments)
+    check_number("min_bpm", min_bpm, minimum=1e-9)
+    check_number("max_bpm", max_bpm, minimum=1e-9)
+    check_mapping("programs", programs, str, (int, str), "instrument names to a program")
     if not 0 < min_bpm < max_bpm:
         raise ValueError(f"need 0 < min_bpm < max_bpm, got {min_bpm} and {max_bpm}")
-    if isinstance(record_or_instruments, Record):
-        ev = onset_events(record_or_instruments.instruments, programs)
-    else:
-        ev = onset_events(record_or_instruments, programs)
+    check_auto_span(onset_span(instruments))
+    ev = onset_events(instruments, programs)
     if ev is None or ev.t.size < 8:
         start = float(ev.t[0]) if ev is not None else 0.0
         return TempoEstimate(DEFAULT_BPM, start, 4, 0.0, "none")
@@ -359,3 +367,29 @@ def estimate_tempo(
     conf = best.conf * (1.0 - math.exp(-n / 24.0))
     bpm = float(np.clip(60.0 / period, min_bpm, max_bpm))
     return TempoEstimate(bpm, float(first), bpb, round(conf, 3), ev.source)
+
+
+def estimate_within_limits(
+    instruments: Iterable[Instrument], programs: Mapping[str, int | str] | None = None
+) -> TempoEstimate:
+    """``estimate_tempo``, or, for notes spanning more than ``AUTO_MAX_SPAN_SECONDS``, an
+    estimate of confidence 0 and source ``"too-long"`` (nothing analysed, nothing
+    allocated): what ``bpm="auto"`` falls back from, with a warning."""
+    instruments = list(instruments)
+    if onset_span(instruments).seconds > AUTO_MAX_SPAN_SECONDS:
+        return TempoEstimate(DEFAULT_BPM, 0.0, 4, 0.0, "too-long")
+    return estimate_tempo(instruments, programs=programs)
+
+
+def _instruments_of(value: object) -> list[Instrument]:
+    """The instruments of a ``Record`` or an iterable of them, checked."""
+    if isinstance(value, Record):
+        check_record(value)
+        return list(value.instruments)
+    if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__iter__"):
+        raise WrongType("record_or_instruments must be a Record or an iterable of "
+                        f"Instrument, not {kind(value)}")
+    instruments = list(value)
+    for index, ins in enumerate(instruments):
+        check_instrument(ins, f"record_or_instruments[{index}]")
+    return instruments

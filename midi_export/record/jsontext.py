@@ -41,8 +41,8 @@ def decode_json(text: str | bytes | bytearray | memoryview) -> Any:
 
         try:
             return msgspec.json.decode(text)
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            pass  # the stdlib decides
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            pass  # the stdlib decides (msgspec's depth limit is a RecursionError)
     import json
 
     if isinstance(text, memoryview):

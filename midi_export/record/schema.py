@@ -92,8 +92,8 @@ def decode_envelope(text: str | bytes | bytearray | memoryview) -> dict[str, Any
     as ``NoteColumns``; None when the text is not the API's shape with plain notes."""
     try:
         envelope = _DECODER.decode(text)
-    except (msgspec.DecodeError, UnicodeDecodeError):  # ValidationError is a DecodeError
-        return None
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+        return None  # (ValidationError is a DecodeError; msgspec's depth limit a RecursionError)
     out = _present_fields(envelope)
     data = out["data"] = _present_fields(envelope.data)
     holders = [data]

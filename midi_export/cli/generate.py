@@ -85,18 +85,20 @@ _sleep = time.sleep  # the client's sleep (tests replace it)
 @network_options
 def generate(separation_task_id: str | None, **options: Any) -> None:
     """Create the MIDI of a song and write it (see the help text above)."""
+    from . import signals
     from .results import report_exception
 
     console = Console(quiet=options["quiet"], verbose=options["verbose"])
     last: list[GenerateProgress] = []
     try:
+        signals.release()
         code = _run(separation_task_id, options, console, last)
     except click.Abort:
         console.error("cancelled: nothing was created")
         code = 130
-    except KeyboardInterrupt:
-        console.error(_interrupted(last))
-        code = 130
+    except KeyboardInterrupt as exc:
+        message, code = _interrupted(exc, last)
+        console.error(message)
     except Exception as exc:
         from ..errors import CreateUncertainError
 
@@ -106,6 +108,7 @@ def generate(separation_task_id: str | None, **options: Any) -> None:
         # have happened (its message says to look at the tasks first)
         if hint and code in (5, 6) and not isinstance(exc, CreateUncertainError):
             console.info(f"resume with: {hint}")
+    signals.settle()
     sys.exit(code)
 
 
@@ -116,9 +119,12 @@ def _run(
     last: list[GenerateProgress],
 ) -> int:
     from ..api.client import Client
+    from ..api.secret import Secret
     from ..errors import UsageError
     from ..loop import generate as run_generate
-    from .results import convert_options, emit_json
+    from . import signals
+    from .results import convert_options, emit_json, json_mask
+    from .stdout import Stdout
 
     song = options["song_task_id"]
     if options["quantize_strength"] is not None and options["quantize"] is None:
@@ -134,34 +140,44 @@ def _run(
     from .offline import check_look
 
     renderer = check_look(options)  # matplotlib, FluidSynth: before anything is billed
+    console.mask = Secret(api_key).scrub_text
+    if options["as_json"] or options["output"] == "-" or not options["wait"]:
+        Stdout("--json" if options["as_json"] else "-o -" if options["output"] == "-"
+               else "--no-wait (the created ids)").check()
     if song is not None and not options["yes"] and _on_terminal():
         click.confirm(
             f"Create a {options['separation_type']} separation of track "
             f"{options['audio_id']}? The provider bills every separation",
             abort=True, err=True,
         )
-    output: Any = sys.stdout.buffer if options["output"] == "-" else (options["output"] or ".")
+    output: Any = (Stdout("the MIDI file").as_stream() if options["output"] == "-"
+                   else options["output"] or ".")
 
     def on_progress(progress: GenerateProgress) -> None:
         last.append(progress)
         _show(progress, options, console)
 
     with Client(api_key, base_url=options["base_url"], request_timeout=options["request_timeout"],
-                max_retries=options["retries"], sleep=lambda s: _sleep(s)) as client:
-        result = run_generate(
-            client, output, separation_task_id=separation_task_id, song_task_id=song,
-            audio_id=options["audio_id"], separation_type=options["separation_type"],
-            stem=options["stem"], callback_url=options["callback_url"], wait=options["wait"],
-            timeout=options["timeout"], poll_interval=options["poll_interval"],
-            on_progress=on_progress, overwrite=options["force"],
-            save_json=options["save_json"], split=options["split"],
-            preview=options["preview"], render=options["render"], renderer=renderer,
-            **convert_options(options),
-        )
+                max_retries=options["retries"], sleep=lambda s: _sleep(s),
+                max_response_bytes=options["max_answer_mb"] * 1024 * 1024) as client:
+        remove_hook = signals.on_stop(client.stop)
+        try:
+            result = run_generate(
+                client, output, separation_task_id=separation_task_id, song_task_id=song,
+                audio_id=options["audio_id"], separation_type=options["separation_type"],
+                stem=options["stem"], callback_url=options["callback_url"],
+                wait=options["wait"], timeout=options["timeout"],
+                poll_interval=options["poll_interval"], on_progress=on_progress,
+                overwrite=options["force"], save_json=options["save_json"],
+                split=options["split"], preview=options["preview"], render=options["render"],
+                renderer=renderer, **convert_options(options),
+            )
+        finally:
+            remove_hook()
     console.clear_status()
     _summary(result, console)
     if options["as_json"]:
-        emit_json(_facts(result))
+        emit_json(_facts(result), mask=json_mask(options))
     return 0
 
 
@@ -178,8 +194,11 @@ def _show(progress: GenerateProgress, options: dict[str, Any], console: Console)
                        f"{format_seconds(progress.elapsed or 0.0)}")
     if stage in ("separation-created", "midi-created") and not options["wait"] \
             and not options["as_json"]:
+        from .console import printable
+        from .stdout import Stdout
+
         console.clear_status()
-        click.echo(task_id)  # --no-wait: the id on stdout, for scripts
+        Stdout("--no-wait (the created ids)").write_text(printable(task_id) + "\n")
 
 
 def _summary(result: GenerateResult, console: Console) -> None:
@@ -223,11 +242,17 @@ def _resume(last: list[GenerateProgress]) -> str | None:
     return resume_command(last[-1] if last else None)
 
 
-def _interrupted(last: list[GenerateProgress]) -> str:
+def _interrupted(exc: KeyboardInterrupt, last: list[GenerateProgress]) -> tuple[str, int]:
+    from ..critical import placed_count, placed_paths
+    from .signals import describe
+
+    message, code = describe(exc, placed_paths(), placed_count())
     hint = _resume(last)
     if hint is None:
-        return "interrupted before anything was created"
-    return f"interrupted; no partial file was left; resume with: {hint}"
+        return message.replace("before any file was written", "before anything was created"), code
+    if last and last[-1].stage == "written":
+        return message, code  # the file is there: nothing to resume
+    return f"{message}; resume with: {hint}", code
 
 
 def _on_terminal() -> bool:

@@ -56,7 +56,15 @@ def read_input(source: str) -> bytes:
     from ..errors import UsageError
 
     if source == "-":
-        return sys.stdin.buffer.read()
+        stdin = sys.stdin
+        if stdin is None:
+            raise UsageError("standard input is closed (--from-json - reads it)")
+        try:
+            data: bytes = stdin.buffer.read()
+            return data
+        except (OSError, ValueError, AttributeError) as exc:
+            raise UsageError(f"cannot read standard input: "
+                             f"{getattr(exc, 'strerror', None) or exc}") from None
     try:
         return Path(source).read_bytes()
     except OSError as exc:
@@ -76,12 +84,12 @@ def deliver(
     messages, and the stem files."""
     from ..export import write_conversion
     from ..writer import write_files, write_midi
+    from .stdout import Stdout
 
     if target is None:
         if extras:  # checked (and written) before the song goes out
             write_files(extras, overwrite=overwrite)
-        write_midi(conversion, sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        write_midi(conversion, Stdout("the MIDI file").as_stream())
         return "<stdout>", []
     path, stems = write_conversion(
         conversion, target, overwrite=overwrite, split=split, extras=extras
@@ -125,10 +133,13 @@ def run_offline(options: dict[str, Any], console: Console) -> int:
     from ..midi.convert import convert
     from ..record import parse_record
     from ..writer import refuse_existing
+    from .stdout import Stdout
 
     source: str = options["from_json"]
     if options["as_json"] and options["output"] == "-":
         raise usage("--json and -o - both write to standard output; pick one")
+    if options["as_json"] or options["output"] == "-":  # before any work, not after it
+        Stdout("--json" if options["as_json"] else "-o -").check()
     renderer = check_look(options)
     record = parse_record(read_input(source), strict=options["strict"])
     stem = safe_stem(record.task_id) or (

@@ -4,7 +4,6 @@ with a live status line while they are pending.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -97,11 +96,19 @@ def is_folder_option(value: str | None) -> bool:
 
 def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Console) -> int:
     from ..api.client import Client
+    from ..claims import check_distinct
     from ..errors import UsageError
+    from ..paths import safe_file_stem
+    from . import signals
+    from .results import json_mask
+    from .stdout import Stdout
 
     api_key = (options["api_key"] or "").strip()
     if not api_key:
         raise UsageError("no API key: pass --api-key KEY or set APIKLEY_API_KEY")
+    from ..api.secret import Secret
+
+    console.mask = Secret(api_key).scrub_text  # no line shows the key, whatever it says
     ids = list(dict.fromkeys(task_ids))  # the same id twice would race for one file
     several = len(ids) > 1
     output: str | None = options["output"]
@@ -117,6 +124,9 @@ def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Consol
     for name in ("preview", "render"):
         if several and options[name] and not is_folder_option(options[name]):
             raise UsageError(f"with several tasks, --{name} must be a folder (end it with '/')")
+    check_distinct((task_id, f"{safe_file_stem(task_id)}.mid") for task_id in ids)
+    if options["as_json"] or output == "-":  # before any request, not after it
+        Stdout("--json" if options["as_json"] else "-o -").check()
     from .offline import check_look
 
     options = {**options, "renderer": check_look(options)}  # FluidSynth: before fetching
@@ -126,8 +136,10 @@ def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Consol
         base_url=options["base_url"],
         request_timeout=options["request_timeout"],
         max_retries=options["retries"],
+        max_response_bytes=options["max_answer_mb"] * 1024 * 1024,
         sleep=_interruptible_sleep,
     )
+    stop_hook = signals.on_stop(client.stop)  # a stop cuts the requests in flight
     global _ON_TICK
     progress = Progress(console, ids)
     _ON_TICK = progress.tick if console.is_tty and not console.quiet else None
@@ -139,12 +151,13 @@ def run_online(task_ids: Sequence[str], options: dict[str, Any], console: Consol
                 outcomes = fetch_concurrently(ids, client, options, progress)
     finally:
         _ON_TICK = None
+        stop_hook()
     console.clear_status()
     if options["as_json"]:
         facts = [outcome_facts(outcome) for outcome in outcomes]
         emit_json(facts[0] if not several else {
             "ok": all(o.error is None for o in outcomes), "results": facts
-        })
+        }, mask=json_mask(options))
     return worst_exit_code([outcome.exit_code for outcome in outcomes])
 
 
@@ -171,9 +184,10 @@ def _interruptible_sleep(seconds: float) -> None:
 def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: Progress) -> Outcome:
     from ..errors import MidiExportError
     from ..export import export_task
+    from .stdout import Stdout
 
     output = options["output"]
-    target: Any = sys.stdout.buffer if output == "-" else (output or ".")
+    target: Any = Stdout("the MIDI file").as_stream() if output == "-" else (output or ".")
     try:
         result = export_task(
             task_id,
@@ -214,10 +228,11 @@ def fetch_one(task_id: str, client: Client, options: dict[str, Any], progress: P
         if outcome.result.json_path is not None:
             lines.append(f"  raw record saved to {outcome.result.json_path}")
     progress.finished(outcome, lines)
-    if outcome.exit_code == 1 and options["verbose"] and outcome.error is not None:
+    stream = progress.console.stream
+    if outcome.exit_code == 1 and options["verbose"] and outcome.error is not None and stream:
         import traceback
 
-        traceback.print_exception(outcome.error, file=progress.console.stream)
+        traceback.print_exception(outcome.error, file=stream)
     return outcome
 
 
@@ -234,8 +249,8 @@ def fetch_concurrently(
         futures = [pool.submit(fetch_one, task_id, client, options, progress) for task_id in ids]
         return [future.result() for future in futures]
     except KeyboardInterrupt:
-        _STOP.set()  # workers raise at their next sleep; files are written atomically
-        raise
+        _STOP.set()  # workers raise at their next sleep (their requests are cut already);
+        raise  # a file being written is finished first
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         _STOP = None

@@ -316,7 +316,7 @@ network_options = _group(
         show_default=True,
         type=click.FloatRange(0, 86400),
         metavar="SECONDS",
-        help="How long to wait for a pending task.",
+        help="How long to wait for a pending task, requests in flight included.",
     ),
     click.option(
         "--poll-interval",
@@ -330,7 +330,7 @@ network_options = _group(
         show_default=True,
         type=click.FloatRange(1, 600),
         metavar="SECONDS",
-        help="Time limit of one HTTP request.",
+        help="Total time of one HTTP request (connecting, the answer's headers and body).",
     ),
     click.option(
         "--retries",
@@ -338,6 +338,14 @@ network_options = _group(
         show_default=True,
         type=click.IntRange(0, 20),
         help="Retries of a request on network trouble, rate limits and server errors.",
+    ),
+    click.option(
+        "--max-answer-mb",
+        default=64,
+        show_default=True,
+        type=click.IntRange(1, 2048),
+        metavar="MB",
+        help="The largest answer accepted from the API (64 MB is about 900,000 notes).",
     ),
     click.option(
         "--save-json",

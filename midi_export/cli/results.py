@@ -1,13 +1,15 @@
 """What a run reports: the exit code of each error, the ``--json`` objects, and the one line
 an error gets on stderr (a traceback only for a bug with ``-v``).
+
+The ``--json`` document goes through ``stdout`` (written whole, or exit 8) as ASCII JSON,
+each of its strings scrubbed of the API key when there is one (``json_mask``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
-
-import click
 
 from .console import Console
 
@@ -24,6 +26,7 @@ __all__ = [
     "emit_json",
     "error_facts",
     "error_message",
+    "json_mask",
     "outcome_facts",
     "report_exception",
     "result_facts",
@@ -41,14 +44,17 @@ def usage(message: str) -> Exception:
 def report_exception(exc: BaseException, console: Console, options: dict[str, Any]) -> int:
     """One line for the user and the exit code; a traceback only for bugs with --verbose."""
     from ..errors import MidiExportError
+    from .stdout import StdoutError
 
     if isinstance(exc, MidiExportError):
         console.error(error_message(exc))
-        if options.get("as_json"):
-            emit_json({"ok": False, "error": error_facts(exc)})
+        if options.get("as_json") and not isinstance(exc, StdoutError):
+            # (standard output gone too: the line above said what happened)
+            with contextlib.suppress(StdoutError):
+                emit_json({"ok": False, "error": error_facts(exc)}, mask=json_mask(options))
         return int(exc.exit_code)
     console.error(f"unexpected {type(exc).__name__}: {exc} (this is a bug; -v shows details)")
-    if options.get("verbose"):
+    if options.get("verbose") and console.stream is not None:
         import traceback
 
         traceback.print_exception(exc, file=console.stream)
@@ -75,10 +81,31 @@ def error_facts(exc: MidiExportError) -> dict[str, Any]:
     return facts
 
 
-def emit_json(obj: dict[str, Any]) -> None:
-    import json
+def emit_json(obj: dict[str, Any], *, mask: Callable[[Any], Any] | None = None) -> None:
+    """Print the ``--json`` document (``mask``: the key's scrubbing of every string); an
+    ``OutputError`` (exit 8) when standard output fails, saying what was written before."""
+    from ..critical import placed_paths
+    from .stdout import Stdout, StdoutError, json_text
 
-    click.echo(json.dumps(obj, ensure_ascii=False, sort_keys=False))
+    try:
+        Stdout("the --json result").write_text(
+            json_text(obj if mask is None else mask(obj)) + "\n")
+    except StdoutError as exc:
+        written = placed_paths()
+        if not written:
+            raise
+        shown = ", ".join(written[:3]) + (" ..." if len(written) > 3 else "")
+        raise StdoutError(f"{exc}; the files were written: {shown}") from None
+
+
+def json_mask(options: dict[str, Any]) -> Callable[[Any], Any] | None:
+    """The API key's scrubbing of every string of a document, when a key was given."""
+    key = (options.get("api_key") or "").strip()
+    if not key:
+        return None
+    from ..api.secret import Secret
+
+    return Secret(key).scrub_payload
 
 
 def convert_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -117,7 +117,7 @@ def serve(
     install_signal_handlers: bool = True,
     **waitress_options: Any,
 ) -> int:
-    """Serve ``app`` with waitress until SIGINT or SIGTERM, then drain and return 0.
+    """Serve ``app`` with waitress until SIGINT, SIGTERM or SIGHUP, then drain and return 0.
 
     ``on_ready(server)`` is called once listening (``server.url`` has the real port when
     ``port`` is 0). Signal handlers are installed only in the main thread and restored
@@ -128,8 +128,9 @@ def serve(
                             **waitress_options)
     previous: dict[signal.Signals, Any] = {}
     if install_signal_handlers and threading.current_thread() is threading.main_thread():
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            previous[signum] = signal.signal(signum, server._on_signal)
+        for signum in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+            if signum is not None:
+                previous[signum] = signal.signal(signum, server._on_signal)
     try:
         if on_ready is not None:
             on_ready(server)

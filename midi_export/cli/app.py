@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
@@ -33,7 +33,7 @@ from .options import (
 )
 from .serve import serve
 
-__all__ = ["EXAMPLES", "cli", "main"]
+__all__ = ["EXAMPLES", "cli"]
 
 EXAMPLES = """\b
 Examples:
@@ -55,7 +55,8 @@ Examples:
 Exit codes: 0 ok, 1 bug, 2 usage (also: FluidSynth, a soundfont or matplotlib missing),
 3 authentication, 4 task unusable (failed, not found or expired, empty), 5 still pending,
 6 network or server trouble, 7 invalid data, 8 output problem (exists without --force, not
-writable, FluidSynth gave no audio).
+writable, standard output closed, FluidSynth gave no audio), 130 interrupted (143 SIGTERM,
+129 SIGHUP).
 """
 
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -66,16 +67,33 @@ class DefaultVerbGroup(click.Group):
 
     default_verb = "fetch"
 
-    def main(self, args: Sequence[str] | None = None, *pos: Any, **kwargs: Any) -> Any:
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         """Run a verb, or the default verb as the command itself (so its usage lines and
-        errors read ``fetch-mid [OPTIONS]``, as before there were verbs)."""
+        errors read ``fetch-mid [OPTIONS]``, as before there were verbs); every error of
+        click's one house line (``entry.run_click``). Standalone (click's way, and
+        ``CliRunner``'s) it exits with the code; otherwise it returns it."""
+        from .entry import run_click
+
         args = list(sys.argv[1:] if args is None else args)
-        if args and args[0] in self.commands:
-            return super().main(args, *pos, **kwargs)
         before_dashes = args[: args.index("--")] if "--" in args else args
-        if any(arg in ("-h", "--help") for arg in before_dashes):
-            return super().main(["--help"], *pos, **kwargs)  # the options and the verbs
-        return self.commands[self.default_verb].main(args, *pos, **kwargs)
+        run: Any
+        if args and args[0] in self.commands:
+            run = super().main
+        elif any(arg in ("-h", "--help") for arg in before_dashes):
+            run, args = super().main, ["--help"]  # the options and the verbs
+        else:
+            run = self.commands[self.default_verb].main
+        code = run_click(run, args, complete_var=complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The default verb's help under the command's own name, then the verbs."""
@@ -123,10 +141,12 @@ def fetch(task_ids: tuple[str, ...], **options: Any) -> None:
     with a General MIDI program found from the instrument's name) and writes <task id>.mid.
     With --from-json, converts a saved record instead: no key, no network.
     """
+    from . import signals
     from .results import report_exception, usage
 
     console = Console(quiet=options["quiet"], verbose=options["verbose"])
     try:
+        signals.release()
         check_combinations(options)
         if options["from_json"] is not None:
             if task_ids:
@@ -140,11 +160,14 @@ def fetch(task_ids: tuple[str, ...], **options: Any) -> None:
             from .online import run_online
 
             code = run_online(task_ids, options, console)
-    except KeyboardInterrupt:
-        console.error("interrupted; no partial file was left")
-        code = 130
+    except KeyboardInterrupt as exc:
+        from ..critical import placed_count, placed_paths
+
+        message, code = signals.describe(exc, placed_paths(), placed_count())
+        console.error(message)
     except Exception as exc:
         code = report_exception(exc, console, options)
+    signals.settle()
     sys.exit(code)
 
 
@@ -164,14 +187,3 @@ def check_combinations(options: dict[str, Any]) -> None:
     if options.get("lead_in") == "shift" and options["bpm"] != "auto":
         raise usage("--lead-in shift needs --bpm auto (a fixed tempo has no downbeat to move)")
 
-
-def main(argv: Sequence[str] | None = None) -> NoReturn:
-    """The console-script entry point."""
-    import gc
-
-    # A short run that builds one large, acyclic tree of JSON objects: the cycle collector
-    # would only walk it again and again while it is decoded (4-8% of a 300k-note run,
-    # measured). The process ends soon after; reference counting still frees everything.
-    gc.disable()
-    cli.main(args=list(argv) if argv is not None else None, prog_name=PROG)
-    raise SystemExit(0)  # pragma: no cover  (cli.main always exits)

@@ -1,5 +1,5 @@
 """``fetch-mid serve``: the callback receiver as a service (waitress), writing each delivered
-record once into one folder; Ctrl-C or SIGTERM drains the deliveries under way and exits 0.
+record once into one folder; Ctrl-C, SIGTERM or SIGHUP drains the deliveries under way, exit 0.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ Serves POST /callback/<token> (give that URL to the API as callBackUrl) and GET 
 with waitress. Writes <task id>.mid and the raw JSON (and a failure's or a separation's
 JSON) into --output, atomically, once per task, and nothing anywhere else. Bad JSON, an
 unknown shape, a bad signature or an oversized body get 4xx with nothing written. One log
-line per delivery on stderr. Ctrl-C or SIGTERM: stop accepting, finish the deliveries under
+line per delivery on stderr. Ctrl-C, SIGTERM or SIGHUP: stop accepting, finish the deliveries under
 way, exit 0. Behind a reverse proxy that terminates TLS, keep --host 127.0.0.1.
 """
 
@@ -84,16 +84,19 @@ folder cannot be written, 130 a second Ctrl-C while draining.
 @click.option("-v", "--verbose", is_flag=True, help="Log everything (waitress's too).")
 def serve(**options: Any) -> None:
     """Receive the API's callbacks (see the help text above)."""
+    from . import signals
     from .results import report_exception
 
     console = Console(quiet=options["quiet"], verbose=options["verbose"])
     try:
+        signals.release()
         code = _run(options, console)
     except KeyboardInterrupt:  # a second Ctrl-C while draining
         console.error("stopped before the deliveries under way had finished")
         code = 130
     except Exception as exc:
         code = report_exception(exc, console, options)
+    signals.settle()
     sys.exit(code)
 
 
@@ -139,7 +142,9 @@ def _run(options: dict[str, Any], console: Console) -> int:
     def ready(server: Any) -> None:
         console.info(f"listening on {server.url}; writing into "
                      f"{os.path.abspath(options['output'])}")
-        click.echo(f"callBackUrl: {public or server.url}{app.path}")
+        from .stdout import Stdout
+
+        Stdout("the callBackUrl").write_text(f"callBackUrl: {public or server.url}{app.path}\n")
 
     try:
         return run_server(app, options["host"], options["port"], threads=options["threads"],

@@ -128,8 +128,8 @@ class Secret:
         scrubbed = _JSON_STRING.sub(self._scrub_token, body)
         try:
             json.loads(scrubbed)
-        except ValueError:  # not JSON: the key may stand outside any string, mask it all
-            return self._loose.sub(MASK.encode(), scrubbed)
+        except (ValueError, RecursionError):  # not JSON (or not one it can read): the key
+            return self._loose.sub(MASK.encode(), scrubbed)  # may stand anywhere, mask it all
         return scrubbed
 
     def _scrub_token(self, match: re.Match[bytes]) -> bytes:

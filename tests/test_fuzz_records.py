@@ -143,7 +143,7 @@ def key_spelled(form: str) -> Raw:
 
 ODD_STRINGS = ["\ud800", "a\udc80b", "Piano\nfetch-mid: error: fake", "\x00\x1b[2J\x07",
                "\u202eevil", " 60", "1_0", "0x10", "1e400", "nan", "-0", "", "x" * 5000,
-               "Drums", "Electric Bass (finger)", "60.5", "128", "-1", "１２",
+               "Drums", "Electric Bass (finger)", "60.5", "128", "-1", "\uff11\uff12",
                "Piano " + KEY]
 KEY_SPELLINGS = ["raw", "json_u", "json_slash", "percent", "html"]
 WRONG: list[Any] = [[], {}, "x", True, False, None, 0, [1, 2, 3], {"a": 1}, 1.5]

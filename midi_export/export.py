@@ -143,7 +143,8 @@ def export_task(
     from .midi.convert import convert
     from .writer import refuse_existing, write_files, write_midi
 
-    _check_arguments(task_id, output, client, save_json, on_poll, wait, overwrite, split)
+    _check_arguments(task_id, output, client, (save_json, preview, render), on_poll, wait,
+                     overwrite, split)
     if convert_options:
         from .midi.probe import check_convert_options
 
@@ -242,8 +243,8 @@ def _foreign_task(asked: str, found: str | None, options: dict[str, Any]) -> str
     return message
 
 
-def _check_arguments(task_id: object, output: object, client: object, save_json: object,
-                     on_poll: object, *flags: object) -> None:
+def _check_arguments(task_id: object, output: object, client: object,
+                     paths: tuple[object, ...], on_poll: object, *flags: object) -> None:
     from ._check import WrongType, check_callable, check_flag, check_type, kind
     from .api.client import Client
 
@@ -253,7 +254,8 @@ def _check_arguments(task_id: object, output: object, client: object, save_json:
         raise WrongType(f"output must be a path, a folder or a binary stream, not "
                         f"{kind(output)}")
     check_type("client", client, Client, "a Client (midi_export.Client)")
-    check_type("save_json", save_json, (str, os.PathLike), "a path", optional=True)
+    for name, path in zip(("save_json", "preview", "render"), paths, strict=True):
+        check_type(name, path, (str, os.PathLike), "a path", optional=True)
     check_callable("on_poll", on_poll)
     for name, value in zip(("wait", "overwrite", "split"), flags, strict=True):
         check_flag(name, value)

@@ -49,7 +49,9 @@ from ..errors import InvalidRecordError
 from ..music.gm import ProgramMatch, fuzzy_budget_warnings, match_programs
 from ..music.limits import check_convertible
 from ..record import Instrument, Record
+from ..record.checks import check_strict
 from . import smf
+from .arguments import check_arguments
 from .channels import ChannelPlan, allocate_channels
 from .conversion import Conversion
 from .note_keys import sorted_note_keys
@@ -122,10 +124,11 @@ def convert(
     moves the kit's notes to another layout.
 
     A pending, failed or empty record raises its typed error (``Record.raise_for_status``),
-    notes no file holds ``InvalidRecordError`` (``music.limits``), bad options ``UsageError``.
+    notes no file holds ``InvalidRecordError`` (``music.limits``), bad arguments
+    ``UsageError`` (a wrong type: also a ``TypeError``, ``arguments``), before any work.
     """
-    if not isinstance(record, Record):
-        raise TypeError(f"convert() needs a Record (see parse_record), not {type(record).__name__}")
+    check_arguments(record, bpm, ppq, programs, strict, tempo_map, quantize_strength,
+                    fallback_bpm, split_drums)
     grid, strength = _quantize_options(quantize, quantize_strength)
     producer: Producer | None = None
     if clean not in (None, False) or split_drums or drum_map is not None:
@@ -134,7 +137,7 @@ def convert(
         producer = Producer.of(clean, split_drums, drum_map)
     record.raise_for_status()
     if strict:
-        _check_strict(record)
+        check_strict(record)
     check_convertible(record.instruments)
 
     # 1. the tempo map
@@ -388,13 +391,3 @@ def _conductor_track(name: str, tempo_map: TempoMap) -> bytes:
             track.time_signature(event.tick, event.numerator, event.denominator)
     return track.end_of_track()
 
-
-def _check_strict(record: Record) -> None:
-    for index, ins in enumerate(record.instruments):
-        if ins.dropped:
-            first = ins.problems[0] if ins.problems else "no reason recorded"
-            raise InvalidRecordError(
-                f"instrument {ins.name!r} (instruments[{index}]) has {ins.dropped} invalid "
-                f"note(s); the first: {first}",
-                where=f"instruments[{index}]",
-            )

@@ -19,7 +19,7 @@ from .._check import WrongType, check_type, kind
 from ..errors import InvalidRecordError, UsageError
 from .model import Instrument, Record, RecordStatus
 
-__all__ = ["check_instrument", "check_record"]
+__all__ = ["check_instrument", "check_record", "check_strict"]
 
 _COLUMNS = ("pitches", "starts", "ends", "velocities")
 
@@ -88,3 +88,15 @@ def _raise_first_bad(ins: Instrument, name: str, column: str, values: list[Any],
                 f"instrument {ins.name!r} ({name}): {column}[{index}] must be {what}, "
                 f"not {value!r}", where=f"{name.removeprefix('record.')}.notes[{index}]")
         raise WrongType(f"{name}.{column}[{index}] must be {what}, not {kind(value)}")
+
+
+def check_strict(record: Record) -> None:
+    """``strict``: ``InvalidRecordError`` naming the first instrument with invalid notes."""
+    for index, ins in enumerate(record.instruments):
+        if ins.dropped:
+            first = ins.problems[0] if ins.problems else "no reason recorded"
+            raise InvalidRecordError(
+                f"instrument {ins.name!r} (instruments[{index}]) has {ins.dropped} invalid "
+                f"note(s); the first: {first}",
+                where=f"instruments[{index}]",
+            )

@@ -30,7 +30,8 @@ def test_help_shows_the_lead_in_option(tmp_path: Path) -> None:
     ("args", "message"),
     [(["--lead-in", "shift"], "fetch-mid: error: --lead-in shift needs --bpm auto"),
      (["--lead-in", "shift", "--bpm", "97"], "fetch-mid: error: --lead-in shift needs --bpm auto"),
-     (["--lead-in", "delay"], "Error: Invalid value for '--lead-in': 'delay' is not one of")],
+     (["--lead-in", "delay"],
+      "fetch-mid: error: Invalid value for '--lead-in': 'delay' is not one of")],
 )
 def test_bad_lead_in_options_are_usage_errors(
     tmp_path: Path, args: list[str], message: str

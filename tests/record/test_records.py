@@ -624,6 +624,8 @@ class TestDecoderChoice:
     @pytest.fixture
     def no_msgspec(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delitem(sys.modules, "msgspec", raising=False)
+        # and the module that imported it, if an earlier test parsed a large record
+        monkeypatch.delitem(sys.modules, "midi_export.record.schema", raising=False)
 
     def test_small_text_does_not_import_msgspec(self, no_msgspec: None) -> None:
         parse_record(fixture_path("demo-song").read_bytes())

@@ -45,6 +45,9 @@ AUDIO_TYPES = {".wav": "wav", ".flac": "flac"}
 
 DEFAULT_RATE = 44100
 MIN_AUDIO_BYTES = 4096  # less is a header and a few milliseconds: nothing was rendered
+MAX_RENDER_SECONDS = 3600.0
+"""The longest song rendered: an hour of 44.1 kHz stereo WAV is 635 MB, read into memory
+once rendered; a 2.5 KB record with one note at 20 h would otherwise make 12.7 GB."""
 
 
 def audio_type(path: str | os.PathLike[str]) -> str:
@@ -186,7 +189,8 @@ class Renderer:
 
         The time limit is ``timeout``, else 30 s plus twice the song's length (FluidSynth
         renders some 50-100 times faster than real time). ``RenderError`` when FluidSynth
-        fails, gives no audio or runs past the limit.
+        fails, gives no audio or runs past the limit, and before it runs when the song is
+        longer than ``MAX_RENDER_SECONDS``.
         """
         import tempfile
 
@@ -200,6 +204,12 @@ class Renderer:
             data = midi.to_bytes()
             if duration_seconds is None:
                 duration_seconds = midi.report.duration_seconds
+        if duration_seconds is not None and duration_seconds > MAX_RENDER_SECONDS:
+            from .music.limits import clock
+
+            raise RenderError(
+                f"the song is {clock(duration_seconds)} long; --render renders at most "
+                f"{clock(MAX_RENDER_SECONDS)} (an hour of WAV is 635 MB)")
         limit = timeout if timeout is not None else 30.0 + 2.0 * (duration_seconds or 300.0)
         with tempfile.TemporaryDirectory(prefix="midi-export-render-") as work:
             song, audio = Path(work) / "song.mid", Path(work) / f"song.{file_type}"

@@ -40,6 +40,7 @@ DRUM_CHANNEL = 9
 """The channel index of the General MIDI drum kit (channel 10 as DAWs show it)."""
 
 MELODIC_CHANNELS: tuple[int, ...] = tuple(c for c in range(16) if c != DRUM_CHANNEL)
+MAX_PORT = 127  # the largest MIDI port (FF 21 01 pp)
 """The 15 channel indexes melodic instruments use, in the order they are handed out."""
 
 
@@ -103,7 +104,7 @@ def allocate_channels(
     for slot, lane in enumerate(lanes):
         for rank, i in enumerate(lane):
             channels[i] = MELODIC_CHANNELS[slot]
-            ports[i] = rank
+            ports[i] = min(rank, MAX_PORT)  # a port is 0..127: the 128th track on, shared
         if len(lane) > 1:
             shared.append(tuple(lane))
             warnings.append(_warning(matches, labels, lane, MELODIC_CHANNELS[slot]))
@@ -115,12 +116,16 @@ def _same_program_lanes(groups: dict[int, list[int]], free: int) -> list[list[in
     program gives up a channel: the program whose tracks per channel stay lowest after it
     (ties: fewer neighbouring tracks on one channel, then the program heard first)."""
     count = {program: len(members) for program, members in groups.items()}
+    # _adjacent_pairs(_round_robin(members, lanes)), without building the lanes (10,000
+    # instruments of one program made this loop quadratic: 16 s): members are in track
+    # order, so on two lanes or more no two neighbouring tracks share one
+    alone = {program: _adjacent_pairs([members]) for program, members in groups.items()}
     for _ in range(sum(count.values()) - free):
 
         def cost(program: int) -> tuple[float, int, int]:
             members = groups[program]
-            trial = _round_robin(members, count[program] - 1)
-            return (len(members) / (count[program] - 1), _adjacent_pairs(trial), members[0])
+            adjacent = alone[program] if count[program] - 1 == 1 else 0
+            return (len(members) / (count[program] - 1), adjacent, members[0])
 
         best = min((p for p in groups if count[p] > 1), key=cost)
         count[best] -= 1
@@ -156,8 +161,8 @@ def _warning(
     matches: Sequence[ProgramMatch], labels: Sequence[str], lane: list[int], channel: int
 ) -> str:
     who = ", ".join(
-        f"{labels[i]!r} (track {i + 1}, program {matches[i].program})" for i in lane
-    )
+        f"{labels[i]!r} (track {i + 1}, program {matches[i].program})" for i in lane[:8]
+    ) + (f" and {len(lane) - 8} more" if len(lane) > 8 else "")  # one line, not 340 KB
     if len({matches[i].program for i in lane}) == 1:
         why = "the same program"
     else:

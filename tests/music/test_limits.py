@@ -163,3 +163,42 @@ def test_spans_are_read_from_the_columns() -> None:
     assert (span.first, span.last, span.seconds) == (0.0, 7.5, 7.5)
     assert onset_span([]).seconds == 0.0
     assert math.isclose(onset_span(record(drums(2, 3.0)).instruments).seconds, 3.0)
+
+
+def test_thousands_of_instruments_of_one_program_convert(tmp_path: Path) -> None:
+    """More than 128 tracks on one shared channel: the ports stop at 127 (before: exit 1,
+    'port must be 0..127'), the summary names a few of the channel's other tracks."""
+    one = {"pitch": 60, "start": 0.0, "end": 0.5, "velocity": 0.5}
+    rec = record(*({"name": f"odd name {i}", "notes": [one]} for i in range(2100)))
+    conversion = convert(rec)
+    from midi_export.midi.channels import allocate_channels
+
+    plan = allocate_channels([gm.gm_program(ins.name) for ins in rec.instruments])
+    assert max(plan.ports) == 127 and plan.uses_ports
+    assert conversion.report.notes_written == 2100
+    assert all(len(w) < 1000 for w in conversion.report.warnings)
+    source = tmp_path / "many.json"
+    source.write_text(json.dumps(payload(*({"name": f"odd name {i}", "notes": [one]}
+                                           for i in range(2100)))))
+    result = CliRunner().invoke(cli, ["--from-json", str(source), "-o", str(tmp_path / "m.mid")])
+    assert result.exit_code == 0
+    assert max(len(line) for line in result.stderr.splitlines()) < 1000
+    assert "and 132 more" in result.stderr  # 140 on a channel, 8 named
+
+
+def test_render_refuses_a_song_longer_than_an_hour_before_running_anything(
+    tmp_path: Path,
+) -> None:
+    """One note at 20 h would have made 12.7 GB of WAV, read into memory."""
+    from midi_export.errors import RenderError
+    from midi_export.render import Renderer
+
+    ran = tmp_path / "ran"
+    fake = tmp_path / "fluidsynth"
+    fake.write_text(f"#!/bin/sh\ntouch {ran}\n")
+    fake.chmod(0o755)
+    renderer = Renderer(str(fake), tmp_path / "gm.sf2")
+    with pytest.raises(RenderError, match=r"the song is 20:00:00 long; --render renders at "
+                                          r"most 1:00:00") as info:
+        renderer.render(convert(record(drums(41, 72_000.0))))
+    assert info.value.exit_code == 8 and not ran.exists()

@@ -310,7 +310,8 @@ def _worker_init(settings: Settings, stop: Any = None) -> None:
     # Ctrl-C is the parent's to handle: it sets the stop event and lets each worker finish
     # the file at hand, so an interrupted run leaves whole files and no temporary ones.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-
+    if hasattr(signal, "SIGHUP"):  # a terminal's hang-up reaches the whole group: the
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # parent's to handle, as Ctrl-C
     def _stop(signum: int, frame: Any) -> None:
         raise SystemExit(128 + signum)  # killed from outside: unwind through the writer
 

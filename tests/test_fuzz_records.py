@@ -1,6 +1,7 @@
 """Property-based fuzzing of record JSON (issue 12): mutations of the real fixtures, through
-the command offline (``--from-json``) and online (served by a local server that also echoes
-the API key in odd places), and through the callback receiver (``app.handle``).
+the command offline (``--from-json``), online (served by a local server; the mutations also
+put the API key in odd places) and as a batch (``fetch-mid convert``), and through the
+callback receiver (``app.handle``).
 
 Mutations: numbers to strings (``" 60"``, ``"60x"``), huge numbers (1e308, 10**30, a
 400-digit integer, 1e400), NaN and Infinity literals, negatives, wrong types, nesting 3 to
@@ -60,7 +61,7 @@ DOCUMENTED = {0, 2, 3, 4, 5, 6, 7, 8}  # the README's table; 1 (a bug) is the fa
 RECEIVER = {200, 400, 401, 404, 405, 413, 422, 503}
 FAST_PATH = 640 * 1024
 KEY = "sk-fuzz/KEY+0123456789"
-TRIED: dict[str, int] = {"examples": 0, "offline": 0, "online": 0, "receiver": 0,
+TRIED: dict[str, int] = {"examples": 0, "offline": 0, "online": 0, "batch": 0, "receiver": 0,
                          "failing": 0}
 
 DOCS = {p.name: json.loads(p.read_text()) for p in sorted(FIXTURES.glob("*.json"))}
@@ -315,14 +316,17 @@ def run_cli(args: list[str]) -> tuple[Any, float]:
 
 
 def check_cli(log: str, data: bytes, options: list[str], tmp: Path,
-              served: tuple[Served, HostileServer] | None) -> None:
+              served: tuple[Served, HostileServer] | None, mode: str) -> None:
     out = tmp / "out"
     out.mkdir()
-    if served is None:
-        source = tmp / "record.json"
-        source.write_bytes(data)
+    source = tmp / "record.json"
+    source.write_bytes(data)
+    if mode == "offline":
         result, took = run_cli(["--from-json", str(source), "-o", f"{out}/", *options])
+    elif mode == "batch":  # -q: the summary table aside, only the error line
+        result, took = run_cli(["convert", str(source), "-o", f"{out}/", "-q", *options])
     else:
+        assert served is not None
         behaviour, server = served
         behaviour.body = data
         result, took = run_cli(["t1", "-o", f"{out}/", "--no-wait", "--retries", "0",
@@ -330,7 +334,7 @@ def check_cli(log: str, data: bytes, options: list[str], tmp: Path,
     lines = result.stderr.splitlines()
     first = lines[0] if lines else ""
     left = sorted(p.name for p in out.iterdir())
-    summary = (f"{'online' if served else 'offline'}: exit {result.exit_code} in {took:.2f} s;"
+    summary = (f"{mode}: exit {result.exit_code} in {took:.2f} s;"
                f" stderr[0]={first[:200]!r}; {len(lines)} stderr lines; left {left[:3]}")
     note(log)
     note(summary)
@@ -356,7 +360,7 @@ def check_cli(log: str, data: bytes, options: list[str], tmp: Path,
             json.loads(result.stdout)
         except ValueError:
             problems.append(("json_stdout", normalise(first) or "empty"))
-    if served is not None:
+    if mode == "online":
         written = b"".join(p.read_bytes() for p in out.iterdir() if p.is_file())
         shown = (result.stdout + result.stderr).encode("utf-8", "surrogatepass")
         for spelling in (KEY, *(escape_key(KEY, f) for f in ("percent", "html"))):
@@ -365,19 +369,19 @@ def check_cli(log: str, data: bytes, options: list[str], tmp: Path,
     if took > SLOW:
         problems.append(("slow", f"{options} {normalise(log)[:80]}"))
     TRIED["examples"] += 1
-    TRIED["online" if served else "offline"] += 1
+    TRIED[mode] += 1
     report(problems, log, data, options, summary)
 
 
 @pytest.mark.skipif(not DOCS, reason="no fixtures")
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),
           report_multiple_bugs=True, database=None)
-@given(case=mutated(), online=st.booleans())
-def test_any_mutated_record_fails_cleanly(case: tuple[str, bytes, list[str]], online: bool,
+@given(case=mutated(), mode=st.sampled_from(["offline", "online", "batch"]))
+def test_any_mutated_record_fails_cleanly(case: tuple[str, bytes, list[str]], mode: str,
                                           served: tuple[Served, HostileServer]) -> None:
     log, data, options = case
     with tempfile.TemporaryDirectory(prefix="fuzz-") as tmp:
-        check_cli(log, data, options, Path(tmp), served if online else None)
+        check_cli(log, data, options, Path(tmp), served, mode)
     if FINDINGS is not None and TRIED["examples"] % 500 == 0:
         FINDINGS.mkdir(parents=True, exist_ok=True)
         (FINDINGS / "census.json").write_text(json.dumps(TRIED))

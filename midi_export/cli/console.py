@@ -121,6 +121,11 @@ class Console:
         else:
             self._emit(text)
 
+    def write_raw(self, text: str) -> None:
+        """Our own terminal drawing (a progress bar's ``\r`` and ``\x1b[K``), as it is;
+        never text from a record or a server."""
+        self._write(text)
+
     def clear_status(self) -> None:
         if self._status_shown:
             self._status_shown = False

@@ -54,7 +54,6 @@ class Progress:
 
     def update(self, result: Result) -> None:
         self.done += 1
-        stream = self.console.stream
         if result.status == "failed":
             self.failed += 1
             self._clear()
@@ -63,8 +62,8 @@ class Progress:
             what = ("skipped (exists)" if result.status == "skipped" else result.status
                     if result.status != "ok" else
                     f"{plural(result.instruments, 'instrument')}, {plural(result.notes, 'note')}")
-            click.echo(f"[{self.done}/{self.total}] {result.source} -> {result.output}: {what}",
-                       file=stream)
+            self.console.info(f"[{self.done}/{self.total}] {result.source} -> {result.output}: "
+                              f"{what}")
         if self.bar:
             now = time.perf_counter()
             if now - self.last_draw >= 0.1 or self.done == self.total:
@@ -77,19 +76,17 @@ class Progress:
         eta = format_seconds((self.total - self.done) / rate) if rate else "?"
         filled = int(28 * self.done / max(1, self.total))
         extra = f"  {self.failed} failed" if self.failed else ""
-        self.console.stream.write(f"\r{'█' * filled}{'·' * (28 - filled)} {self.done}/"
-                                  f"{self.total}  {rate:5.0f} files/s  ETA {eta}{extra}\x1b[K")
-        self.console.stream.flush()
+        self.console.write_raw(f"\r{'█' * filled}{'·' * (28 - filled)} {self.done}/"
+                               f"{self.total}  {rate:5.0f} files/s  ETA {eta}{extra}\x1b[K")
         self.drawn = True
 
     def _clear(self) -> None:
         if self.drawn:
-            self.console.stream.write("\r\x1b[K")
+            self.console.write_raw("\r\x1b[K")
 
     def finish(self) -> None:
         if self.drawn:
-            self.console.stream.write("\n")
-            self.console.stream.flush()
+            self.console.write_raw("\n")
             self.drawn = False
 
 
@@ -191,28 +188,36 @@ def convert_verb(inputs: tuple[str, ...], **options: Any) -> None:
     fetch-mid. A bad file is reported and skipped; it never stops the others, and never
     leaves a partial file.
     """
+    from . import signals
     from .results import report_exception
 
     console = Console(quiet=options["quiet"], verbose=options["verbose"])
     try:
+        signals.release()
         code = _run(inputs, options, console)
+    except KeyboardInterrupt as exc:  # before the run started (reading standard input)
+        message, code = signals.describe(exc, [])
+        console.error(message)
     except Exception as exc:
         code = report_exception(exc, console, options)
+    signals.settle()
     sys.exit(code)
 
 
 def _run(inputs: tuple[str, ...], options: dict[str, Any], console: Console) -> int:
-    import json
 
     from .. import batch
     from ..midi.probe import check_convert_options
-    from .offline import check_look
-    from .results import convert_options, usage
+    from .offline import check_look, read_input
+    from .results import convert_options, emit_json, usage
+    from .stdout import Stdout
 
     if options["skip_existing"] and options["force"]:
         raise usage("--skip-existing and --force contradict each other: pick one")
     if options["quantize_strength"] is not None and options["quantize"] is None:
         raise usage("--quantize-strength needs --quantize GRID")
+    if options["as_json"]:
+        Stdout("--json").check()  # before any work, not after it
     renderer = check_look(options)  # matplotlib, FluidSynth: exit 2 now, not once per file
     conversion = convert_options(options)
     check_convert_options(conversion)
@@ -221,7 +226,8 @@ def _run(inputs: tuple[str, ...], options: dict[str, Any], console: Console) -> 
         split=options["split"], preview=options["preview"], render=options["render"],
         renderer=renderer, keep_reports=options["as_json"],
     )
-    jobs = batch.plan(inputs, options["output"], recursive=options["recursive"])
+    jobs = batch.plan(inputs, options["output"], recursive=options["recursive"],
+                      read_stdin=lambda: read_input("-"))  # a closed stdin: a usage error
     progress = Progress(console, len(jobs), quiet=options["quiet"] or options["as_json"],
                         plain=options["verbose"])
     tally = Tally(keep_all=options["as_json"])
@@ -231,12 +237,15 @@ def _run(inputs: tuple[str, ...], options: dict[str, Any], console: Console) -> 
         for result in stream:
             tally.add(result)
             progress.update(result)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        from .signals import signal_of
+
         stream.close()  # the workers finish the files at hand; nothing is left half-written
         progress.finish()
-        console.error(f"interrupted after {tally.files} of {len(jobs)} files; only whole "
-                      "files were written (--skip-existing carries on)")
-        return 130
+        name, code = signal_of(exc)
+        console.error(f"interrupted ({name}) after {tally.files} of {len(jobs)} files; only "
+                      "whole files were written (--skip-existing carries on)")
+        return code
     progress.finish()
     elapsed = time.perf_counter() - t0
     code = tally.exit_code
@@ -244,8 +253,7 @@ def _run(inputs: tuple[str, ...], options: dict[str, Any], console: Console) -> 
         summary = {**tally.counts(), "seconds": round(elapsed, 3), "jobs": options["jobs"],
                    "exit_code": code}
         results = [_json_of(r) for r in sorted(tally.kept, key=lambda r: r.index)]
-        click.echo(json.dumps({"ok": code == 0, "summary": summary, "results": results},
-                              ensure_ascii=False))
+        emit_json({"ok": code == 0, "summary": summary, "results": results})
     else:
         for line in summary_table(tally, elapsed, options["jobs"]):
             console.info(line)

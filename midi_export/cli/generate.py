@@ -257,4 +257,4 @@ def _interrupted(exc: KeyboardInterrupt, last: list[GenerateProgress]) -> tuple[
 
 def _on_terminal() -> bool:
     """Confirmation is asked only of a person: stdin and stderr both terminals."""
-    return sys.stdin.isatty() and sys.stderr.isatty()
+    return all(stream is not None and stream.isatty() for stream in (sys.stdin, sys.stderr))

@@ -32,7 +32,8 @@ import signal
 import threading
 from collections.abc import Callable, Sequence
 
-__all__ = ["SIGNALS", "Interrupted", "describe", "install", "on_stop", "release", "settle"]
+__all__ = ["SIGNALS", "Interrupted", "describe", "install", "on_stop", "release", "settle",
+           "signal_of"]
 
 SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP"))
                 if s is not None)
@@ -128,12 +129,19 @@ def settle() -> None:
             signal.signal(signum, signal.SIG_IGN)
 
 
+def signal_of(exc: BaseException) -> tuple[str, int]:
+    """The signal's name and the exit code of a run it stopped (a bare KeyboardInterrupt is
+    SIGINT)."""
+    if isinstance(exc, Interrupted):
+        return exc.name, exc.exit_code
+    return "SIGINT", 130
+
+
 def describe(exc: BaseException, placed: Sequence[str], count: int | None = None
              ) -> tuple[str, int]:
     """The message and exit code of a run stopped by ``exc``, true to what is on disk:
     ``placed`` the files put in place (``count`` of them in all)."""
-    name = exc.name if isinstance(exc, Interrupted) else "SIGINT"
-    code = exc.exit_code if isinstance(exc, Interrupted) else 130
+    name, code = signal_of(exc)
     total = len(placed) if count is None else count
     if not total:
         return f"interrupted ({name}) before any file was written", code

@@ -164,7 +164,7 @@ def test_an_interrupted_run_leaves_only_whole_files(tmp_path: Path) -> None:
     os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    assert b"interrupted after" in err and b"Traceback" not in err
+    assert b"interrupted (SIGINT) after" in err and b"Traceback" not in err
     assert [p.name for p in out.iterdir() if not p.name.endswith(".mid")] == []
     written = list(out.glob("*.mid"))
     assert 20 <= len(written) < 400  # it was stopped part-way

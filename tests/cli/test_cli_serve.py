@@ -121,7 +121,7 @@ def test_every_shape_duplicates_and_refusals(out: Path) -> None:
     assert TOKEN not in log and HMAC_KEY not in log
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_drains_the_delivery_under_way_then_exits_0(out: Path, signum: int) -> None:
     receiver = start(out)
     body = fixture_path("callback-success-task_id-top").read_bytes()

@@ -138,10 +138,10 @@ def test_a_pipe_closed_early_is_an_output_error_not_a_success(tmp_path: Path,
     assert "Exception ignored" not in done.stderr
 
 
-@pytest.mark.parametrize("args", [["--json"], ["-o", "-"]])
-def test_a_closed_stdout_is_known_before_any_work(tmp_path: Path, args: list[str]) -> None:
-    extra = " ".join(args)
-    done = shell(f"$FETCH_MID --from-json {BIG} {extra} >&-; echo rc=$?", tmp_path)
+@pytest.mark.parametrize("command", ["--from-json {big} --json", "--from-json {big} -o -",
+                                     "convert {big} -o out/ --json"])
+def test_a_closed_stdout_is_known_before_any_work(tmp_path: Path, command: str) -> None:
+    done = shell(f"$FETCH_MID {command.format(big=BIG)} >&-; echo rc=$?", tmp_path)
     assert done.stdout.strip() == "rc=8"
     assert "standard output is closed" in done.stderr
     assert len(done.stderr.splitlines()) == 1

@@ -33,6 +33,11 @@ CASES = [
     (["serve", "--max-body", "0"], "0 is not in the range 1<=x<=1024",
      "fetch-mid serve --help"),
     (["fetch", "--bmp", "1"], "No such option '--bmp'", "fetch-mid fetch --help"),
+    (["convert", "x.json", "--jobs", "0"], "'--jobs': 0 is not in the range 1<=x<=64",
+     "fetch-mid convert --help"),
+    (["convert"], "Missing argument 'FILE|DIR|-...'", "fetch-mid convert --help"),
+    (["convert", "x.json", "--render", "mp3"], "'mp3' is not one of",
+     "fetch-mid convert --help"),
 ]
 
 

@@ -214,7 +214,10 @@ class HostileServer:
 
     def _accept_loop(self) -> None:
         assert self._listener is not None
-        self._listener.settimeout(0.05)
+        try:
+            self._listener.settimeout(0.05)
+        except OSError:  # stopped before this thread began
+            return
         while not self._stop.is_set():
             try:
                 sock, _ = self._listener.accept()

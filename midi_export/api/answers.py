@@ -50,8 +50,16 @@ from ..record import Record, decode_json, parse_record
 if TYPE_CHECKING:
     from .safety import Redactor
 
-__all__ = ["RECORD_INFO_PATH", "AnswerPolicy", "FetchResult", "Retry", "parse_retry_after",
-           "tries"]
+__all__ = [
+    "RECORD_INFO_PATH",
+    "AnswerPolicy",
+    "FetchResult",
+    "Retry",
+    "about_credits",
+    "envelope_code",
+    "parse_retry_after",
+    "tries",
+]
 
 RECORD_INFO_PATH = "/api/v1/midi/record-info"
 
@@ -183,12 +191,7 @@ class AnswerPolicy:
         """The decoded body of an answer of a GET endpoint (``path``) whose body code and
         HTTP status say success; otherwise the error (or ``Retry``) they mean."""
         payload = _decode(body)
-        code: int | None = None
-        msg: str | None = None
-        if isinstance(payload, dict) and "code" in payload:
-            code = _as_int(payload.get("code"))
-            raw_msg = payload.get("msg", payload.get("message"))
-            msg = self.text.clean(str(raw_msg)) if raw_msg is not None else None
+        code, msg = envelope_code(payload, self.text)
         retry_after = parse_retry_after(headers.get("Retry-After"))
         if code is not None and code != 200:
             self._by_body_code(task_id, attempt, status, code, msg, retry_after)
@@ -222,7 +225,7 @@ class AnswerPolicy:
             raise AuthenticationError(
                 f"the API refused the key ({said}); check the API key", **facts
             )
-        if code == 402 or (code == 429 and _about_credits(msg)):
+        if code == 402 or (code == 429 and about_credits(msg)):
             raise AccountError(f"the account cannot be used ({said}); check its credits", **facts)
         if code in _RETRY_CODES_RATE:
             raise Retry(RateLimitedError(
@@ -278,7 +281,7 @@ class AnswerPolicy:
                 "the API refused the request",
                 **facts,
             )
-        if status == 402 or (status == 429 and _about_credits(msg)):
+        if status == 402 or (status == 429 and about_credits(msg)):
             raise AccountError(f"the account cannot be used ({said}); check its credits", **facts)
         if status == 429:
             raise Retry(RateLimitedError(
@@ -325,6 +328,15 @@ def tries(attempt: int) -> str:
 _tries = tries
 
 
+def envelope_code(payload: Any, text: Redactor) -> tuple[int | None, str | None]:
+    """The ``code`` of a ``{code, msg, data}`` body and its ``msg`` (or ``message``) made safe
+    to show; (None, None) for a body that is no such envelope."""
+    if not (isinstance(payload, dict) and "code" in payload):
+        return None, None
+    raw_msg = payload.get("msg", payload.get("message"))
+    return _as_int(payload.get("code")), None if raw_msg is None else text.clean(str(raw_msg))
+
+
 def _decode(body: bytes) -> Any:
     """The decoded body, exactly as ``parse_record`` decodes it, or ``_NOT_JSON``."""
     try:
@@ -345,7 +357,7 @@ def _as_int(value: object) -> int | None:
     return None
 
 
-def _about_credits(msg: str | None) -> bool:
+def about_credits(msg: str | None) -> bool:
     text = (msg or "").lower()
     return any(word in text for word in _CREDIT_WORDS)
 

@@ -45,7 +45,7 @@ from ..errors import (
     TaskFailedError,
     UsageError,
 )
-from .answers import Retry, _about_credits, _as_int, parse_retry_after
+from .answers import Retry, about_credits, envelope_code, parse_retry_after
 from .safety import check_task_id
 
 if TYPE_CHECKING:
@@ -232,12 +232,7 @@ class CreatePolicy:
         """The created task of an answer, or the error (or ``Retry``) it means."""
         what = _what(kind)
         payload = _loads(body)
-        code: int | None = None
-        msg: str | None = None
-        if isinstance(payload, dict) and "code" in payload:
-            code = _as_int(payload.get("code"))
-            raw_msg = payload.get("msg", payload.get("message"))
-            msg = self.text.clean(str(raw_msg)) if raw_msg is not None else None
+        code, msg = envelope_code(payload, self.text)
         retry_after = parse_retry_after(headers.get("Retry-After"))
         said = (f"code {code}" if code is not None else f"HTTP {status}") + (
             f": {msg}" if msg else ""
@@ -260,7 +255,7 @@ class CreatePolicy:
             raise AuthenticationError(
                 f"the API refused the key ({said}); check the API key", **facts
             )
-        if code == 402 or status == 402 or (429 in (code, status) and _about_credits(msg)):
+        if code == 402 or status == 402 or (429 in (code, status) and about_credits(msg)):
             raise AccountError(f"the account cannot be used ({said}); check its credits",
                                **facts)
         if code in _SAFE_RATE_CODES or (code is None and status == 429):

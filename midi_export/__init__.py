@@ -61,8 +61,11 @@ if TYPE_CHECKING:
     from .midi.convert import convert
     from .midi.report import CleanReport, ConversionReport, DrumsReport, InstrumentReport
     from .midi.tempo_map import TempoMap
+    from .music.analyse import Analysis, analyse, estimate_key, estimate_metre
+    from .music.estimates import MetreEstimate, TempoCandidate
     from .music.drum_maps import DrumMap, parse_drum_map
     from .music.gm import ProgramMatch, gm_program
+    from .music.key import KeyEstimate
     from .music.tempo import TempoEstimate, estimate_tempo
     from .pm import to_pretty_midi
     from .preview import preview_figure, preview_png
@@ -73,6 +76,7 @@ if TYPE_CHECKING:
 # public name -> the module (inside this package) that defines it
 _HOMES: dict[str, str] = {
     "AccountError": "errors",
+    "Analysis": "music.analyse",
     "AuthenticationError": "errors",
     "CallbackError": "errors",
     "CallbackFailure": "api.callbacks",
@@ -95,6 +99,8 @@ _HOMES: dict[str, str] = {
     "InstrumentReport": "midi.report",
     "InvalidRecordError": "errors",
     "InvalidResponseError": "errors",
+    "KeyEstimate": "music.key",
+    "MetreEstimate": "music.estimates",
     "MidiExportError": "errors",
     "MissingDependencyError": "errors",
     "Note": "record",
@@ -117,10 +123,14 @@ _HOMES: dict[str, str] = {
     "TaskNotFoundError": "errors",
     "TaskPendingError": "errors",
     "TaskUnusableError": "errors",
+    "TempoCandidate": "music.estimates",
     "TempoEstimate": "music.tempo",
     "TempoMap": "midi.tempo_map",
     "UsageError": "errors",
+    "analyse": "music.analyse",
     "convert": "midi.convert",
+    "estimate_key": "music.analyse",
+    "estimate_metre": "music.analyse",
     "estimate_tempo": "music.tempo",
     "export_task": "export",
     "generate": "loop",
@@ -139,6 +149,7 @@ _HOMES: dict[str, str] = {
 
 __all__ = [
     "AccountError",
+    "Analysis",
     "AuthenticationError",
     "CallbackError",
     "CallbackFailure",
@@ -161,6 +172,8 @@ __all__ = [
     "InstrumentReport",
     "InvalidRecordError",
     "InvalidResponseError",
+    "KeyEstimate",
+    "MetreEstimate",
     "MidiExportError",
     "MissingDependencyError",
     "Note",
@@ -183,11 +196,15 @@ __all__ = [
     "TaskNotFoundError",
     "TaskPendingError",
     "TaskUnusableError",
+    "TempoCandidate",
     "TempoEstimate",
     "TempoMap",
     "UsageError",
     "__version__",
+    "analyse",
     "convert",
+    "estimate_key",
+    "estimate_metre",
     "estimate_tempo",
     "export_task",
     "generate",

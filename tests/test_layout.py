@@ -92,8 +92,8 @@ def layer_of(name: str) -> int | None:
 def test_the_walk_finds_the_imports_it_should() -> None:
     # the checker itself: relative, lazy and TYPE_CHECKING imports are all seen
     assert "midi_export.midi.tempo_map" in GRAPH["midi_export.midi.convert"]
-    assert "midi_export.music.tempo" in GRAPH["midi_export.midi.tempo_choice"]  # lazy
-    assert "midi_export.music.tempo" in GRAPH["midi_export.midi.tempo_map"]  # TYPE_CHECKING
+    assert "midi_export.music.analyse" in GRAPH["midi_export.midi.tempo_choice"]  # lazy
+    assert "midi_export.music.estimates" in GRAPH["midi_export.midi.tempo_map"]  # TYPE_CHECKING
     assert "midi_export.record" in GRAPH["midi_export.api.answers"]
 
 

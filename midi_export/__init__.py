@@ -62,8 +62,8 @@ if TYPE_CHECKING:
     from .midi.report import CleanReport, ConversionReport, DrumsReport, InstrumentReport
     from .midi.tempo_map import TempoMap
     from .music.analyse import Analysis, analyse, estimate_key, estimate_metre
-    from .music.estimates import MetreEstimate, TempoCandidate
     from .music.drum_maps import DrumMap, parse_drum_map
+    from .music.estimates import MetreEstimate, TempoCandidate
     from .music.gm import ProgramMatch, gm_program
     from .music.key import KeyEstimate
     from .music.tempo import TempoEstimate, estimate_tempo

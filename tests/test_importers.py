@@ -3,6 +3,7 @@ its program is not installed; ``make importers`` installs MuseScore 3 and FluidS
 
 - MuseScore 3: one part per instrument for 17 melodic instruments and drums; measures that
   start on the downbeat of a song with a pickup; one tempo and whole bars with ``shift``;
+  the metre and the key ``--bpm auto`` found in a 3/4 and a 6/8 song;
 - mido, pretty_midi and midicsv read every note back where the record has it;
 - what honours a MIDI port (``FF 21``): TiMidity++ does, FluidSynth and MuseScore do not
   (LMMS does: ``test_lmms.py``).
@@ -19,9 +20,10 @@ import pytest
 
 from midi_export.midi.conversion import Conversion
 from midi_export.midi.convert import convert
-from midi_export.record import parse_record
+from midi_export.record import Record, RecordStatus, parse_record
 
 from daw_records import REC17_NAMES, as_bytes, nonlatin, pickup, rec17
+from grooves import to_json
 from importers import or_skip
 from importers.musescore import MsScore, musescore_import, parse_mscx
 from importers.probes import two_tracks_on_one_channel
@@ -33,6 +35,7 @@ from importers.readers import (
     timidity_programs,
     wav_stats,
 )
+from metres import oom_pah_pah, six_eight
 
 DEMO = Path(__file__).resolve().parent.parent / "fixtures" / "demo-song.json"
 PPQ = 480
@@ -41,6 +44,11 @@ RECORDS: dict[str, Callable[[], bytes]] = {
     "pickup": lambda: as_bytes(pickup()),
     "nonlatin": lambda: as_bytes(nonlatin()),
     "demo-song": DEMO.read_bytes,
+    # a waltz in G (bass on 1, chords on 2 and 3) and a 6/8 in D with drums
+    "waltz": lambda: to_json(Record(task_id="waltz", status=RecordStatus.SUCCESS,
+                                    instruments=oom_pah_pah(120.0, tonic=7))),
+    "jig": lambda: to_json(Record(task_id="jig", status=RecordStatus.SUCCESS,
+                                  instruments=six_eight(70.0, tonic=2))),
 }
 CASES = {  # name -> (record, convert options)
     "rec17": ("rec17", {}),
@@ -48,6 +56,8 @@ CASES = {  # name -> (record, convert options)
     "pickup-shift": ("pickup", {"bpm": "auto", "lead_in": "shift"}),
     "demo-song": ("demo-song", {"bpm": "auto"}),
     "nonlatin": ("nonlatin", {}),
+    "waltz": ("waltz", {"bpm": "auto"}),
+    "jig": ("jig", {"bpm": "auto"}),
 }
 
 
@@ -112,6 +122,31 @@ def test_musescore_shift_has_one_tempo_and_whole_bars(written: Any, tmp_path: Pa
 def test_musescore_shows_the_round_tempo(written: Any, tmp_path: Path) -> None:
     path, _ = written("demo-song")
     assert score_of(path, tmp_path).tempos[0].text.endswith("= 96")
+
+
+@pytest.mark.parametrize(("case", "metre", "key", "sharps", "quarter_bpm"), [
+    ("waltz", (3, 4), "G", 1, 120), ("jig", (6, 8), "D", 2, 105)])
+def test_musescore_shows_the_metre_and_the_key_found(
+    written: Any, tmp_path: Path, case: str, metre: tuple[int, int], key: str, sharps: int,
+    quarter_bpm: int,
+) -> None:
+    path, conversion = written(case)
+    report = conversion.report
+    assert report.metre is not None and report.metre.time_signature == f"{metre[0]}/{metre[1]}"
+    assert report.key is not None and (report.key.key, report.key.sharps) == (key, sharps)
+    score = score_of(path, tmp_path)
+    # from the first downbeat on, every bar is a whole bar of the metre found
+    first = score.first_full_measure()
+    assert first is not None and first.time_signature == metre
+    assert first.start == Fraction(report.tempo.downbeat_tick, PPQ)
+    assert all(m.time_signature == metre and m.full for m in score.measures[first.index - 1:-1])
+    # the key on every melodic staff (the drum staff shows none)
+    melodic = [i for i, part in enumerate(score.parts) if not part.is_drum]
+    shown = {staff: accidentals for staff, _, accidentals in score.key_signatures}
+    assert all(shown.get(staff) == sharps for staff in melodic), score.key_signatures
+    # MuseScore shows the tempo per quarter note, as the file stores it (a 6/8 at a dotted
+    # quarter of 70 is 105)
+    assert round(score.tempos[-1].bpm) == quarter_bpm
 
 
 def test_musescore_shows_names_in_any_script(written: Any, tmp_path: Path) -> None:

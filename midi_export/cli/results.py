@@ -122,6 +122,8 @@ def convert_options(options: dict[str, Any]) -> dict[str, Any]:
         "quantize_strength": 1.0 if strength is None else strength,
         "lead_in": options.get("lead_in") or "pickup",
         **producer_settings(options),  # --clean..., --split-drums, --drum-map (only when on)
+        "metre": options.get("metre"),
+        "key": options.get("key"),
     }
 
 

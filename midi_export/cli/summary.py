@@ -12,7 +12,15 @@ if TYPE_CHECKING:
 
     from ..midi.report import ConversionReport
 
-__all__ = ["format_tempo", "lead_in_line", "shared_text", "show_result", "summary_lines"]
+__all__ = [
+    "format_key",
+    "format_metre",
+    "format_tempo",
+    "lead_in_line",
+    "shared_text",
+    "show_result",
+    "summary_lines",
+]
 
 
 def format_tempo(report: ConversionReport) -> str:
@@ -29,6 +37,40 @@ def format_tempo(report: ConversionReport) -> str:
         f"{text} (auto from {tempo.source}, confidence {tempo.confidence or 0.0:.2f}, "
         f"downbeat at {tempo.first_downbeat:.3f} s)"
     )
+
+
+def format_metre(report: ConversionReport) -> str | None:
+    """``6/8 (dotted quarter = 80; auto, confidence 0.83)``; None for the default 4/4."""
+    metre = report.metre
+    if metre is None or (metre.mode == "fixed" and metre.time_signature == "4/4"):
+        return None
+    text = metre.time_signature
+    details = []
+    pulse = report.tempo.pulse_bpm
+    if pulse is not None and abs(pulse - report.tempo.bpm) > 1e-9:
+        details.append(f"dotted quarter = {format_bpm(pulse)}")
+    if metre.mode == "auto":
+        if metre.fell_back and metre.estimated and metre.estimated != metre.time_signature:
+            details.append(f"auto fell back: {metre.estimated} at confidence "
+                           f"{metre.confidence or 0.0:.2f}")
+        elif not metre.fell_back:
+            details.append(f"auto, confidence {metre.confidence or 0.0:.2f}")
+    return f"{text} ({'; '.join(details)})" if details else text
+
+
+def format_key(report: ConversionReport) -> str | None:
+    """``key F#m (auto, confidence 0.91)``, ``key Bb``, ``no key (auto: G too uncertain)``;
+    None when no key was asked for."""
+    key = report.key
+    if key is None:
+        return None
+    if key.mode == "fixed":
+        return f"key {key.key}"
+    if key.written:
+        return f"key {key.key} (auto, confidence {key.confidence or 0.0:.2f})"
+    if key.estimated:
+        return f"no key (auto: {key.estimated} too uncertain)"
+    return "no key (auto: too few pitched notes)"
 
 
 def lead_in_line(report: ConversionReport) -> str | None:
@@ -63,9 +105,11 @@ def summary_lines(
     """The short human summary of one conversion: the stem files written with it, then its
     warnings."""
     written = [ins for ins in report.instruments if ins.written]
+    grid = ", ".join(x for x in (format_tempo(report), format_metre(report),
+                                  format_key(report)) if x)
     lines = [
         f"{written_to}: {len(written)} instrument{'s' * (len(written) != 1)}, "
-        f"{plural(report.notes_written, 'note')}, {format_tempo(report)}, ppq {report.ppq}, "
+        f"{plural(report.notes_written, 'note')}, {grid}, ppq {report.ppq}, "
         f"{format_seconds(report.duration_seconds)} long"
     ]
     lead_in = lead_in_line(report)

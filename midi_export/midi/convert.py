@@ -6,16 +6,16 @@ first use), one file per instrument (``stem_bytes(track)``) and a ``ConversionRe
 
 The file (type 1):
 
-- track 0, the conductor: track name (the task id, else "midi-export"), the tempo map's tempo
-  and time signature events, end of track;
+- track 0, the conductor (``conductor``): track name (the task id, else "midi-export"), the
+  tempo map's tempo and time signature events, a key signature when one is written;
 - then one track per instrument that has valid notes, in record order: track name (the
-  instrument's original name, UTF-8), a program change at tick 0 (the drum kit too, program
-  0), its notes, end of track.
+  instrument's original name, UTF-8), the key signature again (melodic tracks), a program
+  change at tick 0 (the drum kit too, program 0), its notes, end of track.
 
 The pipeline, each stage in a module of its own:
 
 1. the tempo map (``tempo_choice``: a fixed tempo, the caller's map, or ``bpm="auto"`` with
-   its lead-in, ``pickup``);
+   its metre and lead-in, ``pickup``) and the key (``key_choice``);
 2. programs (``music.gm``) and channels (``channels``: the kit on channel 10, a channel of
    its own for each of up to 15 other instruments);
 3. per instrument: seconds -> ticks (``tempo_map``; after the delay of ``lead_in="shift"``),
@@ -53,7 +53,9 @@ from ..record.checks import check_strict
 from . import smf
 from .arguments import check_arguments
 from .channels import ChannelPlan, allocate_channels
+from .conductor import conductor_track
 from .conversion import Conversion
+from .key_choice import choose_key, key_option
 from .note_keys import sorted_note_keys
 from .notes import (
     SharedCounts,
@@ -66,10 +68,11 @@ from .notes import (
 )
 from .report import ConversionReport, InstrumentReport
 from .tempo_choice import choose_tempo
-from .tempo_map import TempoChange, TempoMap
+from .tempo_map import TempoMap
 
 if TYPE_CHECKING:
     from ..music.drum_maps import DrumMap
+    from ..music.key import KeyEstimate
     from .clean import CleanSettings
     from .drum_pieces import Part
     from .producer import Producer
@@ -96,6 +99,8 @@ def convert(
     clean: CleanSettings | bool | None = None,
     split_drums: bool = False,
     drum_map: DrumMap | Mapping[int, int] | str | None = None,
+    metre: str | None = None,
+    key: str | KeyEstimate | None = None,
 ) -> Conversion:
     """Convert a record to a General MIDI file in memory.
 
@@ -117,6 +122,10 @@ def convert(
     ``quantize`` (a grid such as ``"1/16"`` or ``"1/8t"``, see ``quantize.parse_grid``)
     moves note starts and ends ``quantize_strength`` (0..1) of the way onto that grid of the
     written tempo map; the same-pitch cut and merge rules apply after it.
+
+    ``metre`` (``tempo_choice``): ``"auto"`` (the default with ``bpm="auto"``) or ``"N/D"``;
+    4/4 with a fixed tempo. ``key`` (``key_choice``): ``"auto"`` (the default with
+    ``bpm="auto"``), ``"none"`` (the default otherwise) or a key such as ``"F#m"``.
 
     Off by default: ``clean`` (``CleanSettings``; True is ``--clean``) joins split notes and
     drops too short or quiet ones, drum kits excepted; ``split_drums`` writes the kit as one
@@ -140,10 +149,14 @@ def convert(
         check_strict(record)
     check_convertible(record.instruments)
 
-    # 1. the tempo map
-    tempo_map, tempo_report, warnings, delay = choose_tempo(
-        record, bpm, ppq, tempo_map, fallback_bpm, programs, lead_in
+    # 1. the tempo map, the metre and the key
+    wanted_key = key_option(key, isinstance(bpm, str))
+    choice = choose_tempo(
+        record, bpm, ppq, tempo_map, fallback_bpm, programs, lead_in, metre, wanted_key
     )
+    tempo_map, warnings, delay = choice.tempo_map, choice.warnings, choice.delay
+    key_choice = choose_key(wanted_key, record, programs, choice.analysis)
+    warnings += key_choice.warnings
     quantizer: Quantizer | None = None
     if grid is not None:
         from .quantize import Quantizer
@@ -175,7 +188,7 @@ def convert(
         n = position.get(index)
         track: _Track | None = None
         if n is not None:
-            track = _instrument_track(index, ins, match, plan, n, make, shared)
+            track = _instrument_track(index, ins, match, plan, n, make, shared, key_choice.key)
             chunks.append(track.chunk)
             last_tick = max(last_tick, track.last_tick)
         warnings += _instrument_warnings(ins, match, written=track is not None)
@@ -192,11 +205,13 @@ def convert(
         notes_written=sum(r.notes_written for r in reports),
         instruments=tuple(reports),
         warnings=tuple(warnings),
-        tempo=tempo_report,
+        tempo=choice.report,
         quantize=None if quantizer is None else quantizer.report(reports),
         **({} if producer is None else producer.report(reports)),
+        metre=choice.metre,
+        key=key_choice.report,
     )
-    conductor = _conductor_track(record.task_id or CONDUCTOR_NAME, tempo_map)
+    conductor = conductor_track(record.task_id or CONDUCTOR_NAME, tempo_map, key_choice.key)
     return Conversion(report, tempo_map, conductor, chunks)
 
 
@@ -283,15 +298,18 @@ def _instrument_track(
     n: int,
     make: _NoteMaker,
     shared: dict[int, tuple[_Notes, SharedCounts]],
+    key: KeyEstimate | None = None,
 ) -> _Track:
-    """The track of the ``n``-th written instrument: name, port, program, its notes (made
-    here, or by ``_shared_channel_notes`` for a shared channel)."""
+    """The track of the ``n``-th written instrument: name, port, key (melodic tracks), program,
+    its notes (made here, or by ``_shared_channel_notes`` for a shared channel)."""
     with _about(index, ins):
         made, counts = shared.pop(index, None) or (make(ins, match.is_drum), None)
         channel, notes, moves = plan.channels[n], made.notes, made.moves
         events = sorted_note_keys(notes.pitches, notes.velocities, notes.starts, notes.ends)
         writer = smf.TrackWriter()
         writer.track_name(0, ins.name)
+        if key is not None and not match.is_drum:
+            writer.key_signature(0, key.sharps, key.mode == "minor")
         if plan.uses_ports:
             writer.midi_port(0, plan.ports[n])
         writer.program_change(0, channel, match.program)
@@ -379,15 +397,3 @@ def _quantize_options(
     from .quantize import check_strength, parse_grid
 
     return (None if quantize is None else parse_grid(quantize)), check_strength(strength)
-
-
-def _conductor_track(name: str, tempo_map: TempoMap) -> bytes:
-    track = smf.TrackWriter()
-    track.track_name(0, name)
-    for event in tempo_map.conductor_events():
-        if isinstance(event, TempoChange):
-            track.tempo(event.tick, event.tempo_us)
-        else:
-            track.time_signature(event.tick, event.numerator, event.denominator)
-    return track.end_of_track()
-

@@ -7,13 +7,18 @@ prints; nothing here computes anything.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ..music.estimates import TempoCandidate
 
 __all__ = [
     "CleanReport",
     "ConversionReport",
     "DrumsReport",
     "InstrumentReport",
+    "KeyReport",
+    "MetreReport",
     "QuantizeReport",
     "TempoReport",
 ]
@@ -121,7 +126,11 @@ class TempoReport:
     ``"none"``; None when it fell back) and ``round_drift_ms``, how far the rounded tempo
     moves the song's farthest beat against the estimate; ``lead_in`` (``"pickup"`` or
     ``"shift"``), ``delay_seconds`` (what ``"shift"`` delayed every note by, else 0.0) and
-    ``downbeat_tick`` (the first downbeat's tick in the file, 0 without a lead-in).
+    ``downbeat_tick`` (the first downbeat's tick in the file, 0 without a lead-in);
+    ``pulse_bpm``, the felt beat per minute (``bpm`` in quarter notes, as every MIDI file
+    stores it; a compound metre's pulse is the dotted quarter, ``bpm / 1.5``) and
+    ``candidates``, the readings the estimator weighed, best first (``TempoCandidate``:
+    tempo, metre, probability and the features that decided it).
     """
 
     mode: Literal["fixed", "auto"]
@@ -139,12 +148,15 @@ class TempoReport:
     downbeat_tick: int = 0
     rounding: str | None = None
     round_drift_ms: float | None = None
+    pulse_bpm: float | None = None
+    candidates: tuple[TempoCandidate, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the fields."""
         return {
             "mode": self.mode,
             "bpm": self.bpm,
+            "pulse_bpm": self.pulse_bpm,
             "first_downbeat": self.first_downbeat,
             "confidence": self.confidence,
             "source": self.source,
@@ -158,6 +170,93 @@ class TempoReport:
             "downbeat_tick": self.downbeat_tick,
             "tempos": [list(t) for t in self.tempos],
             "time_signatures": [list(t) for t in self.time_signatures],
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
+
+
+@dataclass(frozen=True)
+class MetreReport:
+    """The metre the file is written in, and how it was chosen.
+
+    ``mode`` is ``"fixed"`` (given, or 4/4 by default with a fixed tempo) or ``"auto"``
+    (estimated with ``bpm="auto"``). ``time_signature`` is the music's, as written from the
+    first downbeat on (``"6/8"``), with its ``numerator`` and ``denominator``,
+    ``beats_per_bar`` (felt beats: 2 in 6/8) and ``division`` (``"simple"``, ``"compound"``).
+    With ``"auto"``: ``estimated`` (the best reading), its ``confidence`` (0..1), the
+    ``runner_up`` metre and its confidence; ``fell_back`` is True when the best reading
+    was not confident enough (below ``min_confidence``) and 4/4 was written instead, or
+    when the tempo itself fell back.
+    """
+
+    mode: Literal["fixed", "auto"]
+    time_signature: str
+    numerator: int
+    denominator: int
+    beats_per_bar: int | None = None
+    division: str | None = None
+    confidence: float | None = None
+    estimated: str | None = None
+    runner_up: str | None = None
+    runner_up_confidence: float | None = None
+    fell_back: bool = False
+    min_confidence: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "mode": self.mode,
+            "time_signature": self.time_signature,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "beats_per_bar": self.beats_per_bar,
+            "division": self.division,
+            "confidence": self.confidence,
+            "estimated": self.estimated,
+            "runner_up": self.runner_up,
+            "runner_up_confidence": self.runner_up_confidence,
+            "fell_back": self.fell_back,
+            "min_confidence": self.min_confidence,
+        }
+
+
+@dataclass(frozen=True)
+class KeyReport:
+    """The key signature of the file, and how it was chosen.
+
+    ``mode`` is ``"fixed"`` (a key given) or ``"auto"`` (estimated). ``key`` is the key
+    written (``"F#m"``; None when none was), with its ``tonic`` (pitch class, 0 = C),
+    ``minor`` and ``sharps`` (-7..7, negative for flats). With ``"auto"``: ``estimated``
+    (the best key, written or not), its ``confidence`` (0..1) and the ``runner_up``;
+    ``tie_break`` says the relative major/minor tie-break decided; ``written`` is False when
+    the confidence was below ``min_confidence`` (or there were too few pitched notes).
+    """
+
+    mode: Literal["fixed", "auto"]
+    key: str | None
+    written: bool
+    tonic: int | None = None
+    minor: bool | None = None
+    sharps: int | None = None
+    estimated: str | None = None
+    confidence: float | None = None
+    runner_up: str | None = None
+    tie_break: bool = False
+    min_confidence: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict of the fields."""
+        return {
+            "mode": self.mode,
+            "key": self.key,
+            "written": self.written,
+            "tonic": self.tonic,
+            "minor": self.minor,
+            "sharps": self.sharps,
+            "estimated": self.estimated,
+            "confidence": self.confidence,
+            "runner_up": self.runner_up,
+            "tie_break": self.tie_break,
+            "min_confidence": self.min_confidence,
         }
 
 
@@ -245,7 +344,9 @@ class ConversionReport:
     end in the file; ``instruments`` lists every instrument of the record in record order,
     the skipped ones too (``written=False``). ``tempo`` says how the tempo map was chosen;
     ``quantize`` what quantizing did (None when it was off), ``clean`` what the clean-up
-    rules did and ``drums`` what was done to the kit (each None when off).
+    rules did and ``drums`` what was done to the kit (each None when off); ``metre`` the
+    metre written and how it was chosen; ``key`` the key signature (None when no key was
+    asked for).
     """
 
     task_id: str | None
@@ -260,6 +361,8 @@ class ConversionReport:
     quantize: QuantizeReport | None = None
     clean: CleanReport | None = None
     drums: DrumsReport | None = None
+    metre: MetreReport | None = None
+    key: KeyReport | None = None
 
     @property
     def tracks(self) -> int:
@@ -280,6 +383,8 @@ class ConversionReport:
             "quantize": None if self.quantize is None else self.quantize.to_dict(),
             "clean": None if self.clean is None else self.clean.to_dict(),
             "drums": None if self.drums is None else self.drums.to_dict(),
+            "metre": None if self.metre is None else self.metre.to_dict(),
+            "key": None if self.key is None else self.key.to_dict(),
             "instruments": [ins.to_dict() for ins in self.instruments],
             "warnings": list(self.warnings),
         }

@@ -12,6 +12,8 @@ compare the two byte for byte), only without building a message object per event
   which ``json.loads`` can produce from ``"\\ud800"``) is written as ``?``;
 - time signatures with mido's defaults of 24 MIDI clocks per click and 8 32nd notes per
   quarter (a metronome click per quarter note, a quarter of eight 32nds: what DAWs assume);
+- key signatures (``FF 59 02 sf mi``: sharps as a signed byte, 1 for minor), which the
+  converter writes in the conductor only when a key is asked for (``key``);
 - MIDI port events (``FF 21 01 pp``), which the converter writes only when tracks share a
   channel (see ``channels``);
 - one ``end_of_track`` at the end of every track.
@@ -187,6 +189,13 @@ class TrackWriter:
              notated_32nd_notes_per_beat)
         )
         self.meta(tick, 0x58, data)
+
+    def key_signature(self, tick: int, sharps: int, minor: bool) -> None:
+        """A key_signature meta event (``FF 59 02 sf mi``): ``sharps`` -7..7 (negative for
+        flats, as a signed byte) and 1 for a minor key, 0 for a major one."""
+        if not -7 <= sharps <= 7:
+            raise ValueError(f"a key signature has -7..7 sharps, not {sharps}")
+        self.meta(tick, 0x59, bytes((sharps & 0xFF, 1 if minor else 0)))
 
     def midi_port(self, tick: int, port: int) -> None:
         """A MIDI port meta event (``FF 21 01 pp``): the port (0..127) of the track's

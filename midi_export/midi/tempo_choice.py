@@ -1,6 +1,13 @@
-"""Which tempo map a file gets: a fixed tempo, the caller's map, or ``bpm="auto"`` (the tempo
-and first downbeat estimated from the notes, rounded when the music cannot tell the
+"""Which tempo map a file gets: a fixed tempo, the caller's map, or ``bpm="auto"`` (the tempo,
+metre and first downbeat estimated from the notes, rounded when the music cannot tell the
 difference, laid out with a pickup or a shift), with the fallback when the estimate is unsure.
+
+The metre: with a fixed tempo, 4/4 unless one is given (any ``N/D``, written as given); with
+``bpm="auto"`` estimated (``metre="auto"``, the default there) or given (one of
+``music.estimates.AUTO_METRES``, the grid then laid out in it). An estimated metre other
+than 4/4 whose confidence is below ``music.metre.MIN_CONFIDENCE`` is written as 4/4, with a
+warning. The file's tempo is in quarter notes whatever the metre (a 12/8 whose dotted
+quarter runs at 80 is written as 120 BPM); the report gives both (``tempo.pulse_bpm``).
 
 Round tempi (``round_tempo``): an estimate such as 95.9998 BPM is the least-squares fit of a
 96 BPM song's onsets; written as it is (625001 us per quarter) every DAW shows 95.9998 and a
@@ -17,14 +24,20 @@ the estimate must be: 120.002 BPM is written as 120 for a 30-second clip (0.5 ms
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import UsageError
 from ..record import Record
 from .pickup import LeadIn, pickup_layout, shift_layout
-from .report import TempoReport
+from .report import MetreReport, TempoReport
 from .tempo_map import TempoMap, tempo_from_bpm
+
+if TYPE_CHECKING:
+    from ..music.analyse import Analysis
+    from ..music.estimates import MetreEstimate
+    from ..music.key import KeyEstimate
 
 __all__ = [
     "AUTO_MIN_CONFIDENCE",
@@ -34,6 +47,7 @@ __all__ = [
     "TempoChoice",
     "beat_drift",
     "choose_tempo",
+    "parse_time_signature",
     "round_tempo",
 ]
 
@@ -88,13 +102,58 @@ def round_tempo(
 
 
 class TempoChoice(NamedTuple):
-    """The tempo map to write, how it was chosen, warnings, and the seconds every note is
-    delayed by (``lead_in="shift"``; else 0.0)."""
+    """The tempo map to write, how it was chosen, warnings, the seconds every note is
+    delayed by (``lead_in="shift"``; else 0.0), the metre written, and with ``bpm="auto"``
+    the analysis of the notes (None otherwise)."""
 
     tempo_map: TempoMap
     report: TempoReport
     warnings: list[str]
     delay: float
+    metre: MetreReport
+    analysis: Analysis | None = None
+
+
+_SIGNATURE_RE = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")
+
+
+def parse_time_signature(text: str) -> tuple[int, int]:
+    """``"7/8"`` -> (7, 8): any numerator 1..255 over a power of two 1..128 (``UsageError``
+    otherwise)."""
+    match = _SIGNATURE_RE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise UsageError(f"metre {text!r} is not N/D (examples: 3/4, 6/8, 12/8)")
+    num, den = int(match.group(1)), int(match.group(2))
+    if not 1 <= num <= 255 or den < 1 or den & (den - 1) or den > 128:
+        raise UsageError(f"metre {text!r}: the numerator must be 1..255 and the denominator "
+                         "a power of two from 1 to 128")
+    return num, den
+
+
+def _pulse_bpm(bpm: float, numerator: int, denominator: int) -> float:
+    """The felt beat of a quarter-note tempo: dotted quarters in 6/8, 9/8, 12/8."""
+    compound = denominator == 8 and numerator % 3 == 0 and numerator > 3
+    return bpm / 1.5 if compound else bpm
+
+
+def _fixed_metre(
+    metre: str | None, tempo_map: TempoMap | None, bpm: float, ppq: int
+) -> tuple[TempoMap, MetreReport]:
+    if metre is not None and metre.strip().lower() == "auto":
+        raise UsageError(
+            "metre='auto' needs bpm='auto': with a fixed tempo there is no estimate; "
+            "give the metre instead (3/4, 6/8...)"
+        )
+    if tempo_map is None:
+        num, den = (4, 4) if metre is None else parse_time_signature(metre)
+        tempo_map = TempoMap.constant(bpm, ppq, (num, den))
+    elif not isinstance(tempo_map, TempoMap):
+        raise UsageError(f"tempo_map must be a TempoMap, not {type(tempo_map).__name__}")
+    elif metre is not None:
+        raise UsageError("give either a metre or a tempo_map (with its time signatures)")
+    signatures = tempo_map.time_signatures
+    _, num, den = signatures[-1] if signatures else (0, 4, 4)
+    return tempo_map, MetreReport("fixed", f"{num}/{den}", num, den)
 
 
 def choose_tempo(
@@ -105,57 +164,93 @@ def choose_tempo(
     fallback_bpm: float,
     programs: Mapping[str, int | str] | None,
     lead_in: str = "pickup",
+    metre: str | None = None,
+    key: str | KeyEstimate = "auto",
 ) -> TempoChoice:
     """The tempo map to write (see ``TempoChoice``). ``lead_in="shift"`` needs ``bpm="auto"``.
 
-    Only ``bpm="auto"`` imports ``music.tempo`` (and numpy with it).
+    ``metre``: None (4/4 with a fixed tempo, estimated with ``bpm="auto"``), ``"auto"``
+    (needs ``bpm="auto"``) or ``"N/D"``. ``key`` goes to the analysis with ``bpm="auto"``
+    (``"auto"``, ``"none"`` or a given key, whose triad helps place the downbeats). Only
+    ``bpm="auto"`` imports ``music.analyse`` (and numpy with it).
     """
     if lead_in not in LEAD_IN_MODES:
         raise UsageError(f"lead_in must be 'pickup' or 'shift', not {lead_in!r}")
+    if metre is not None and not isinstance(metre, str):
+        raise UsageError(f"metre must be 'auto' or a name such as '6/8', not {metre!r}")
     if not isinstance(bpm, str):
         if lead_in == "shift":
             raise UsageError(
                 "lead_in='shift' needs bpm='auto': without an estimate there is no downbeat "
                 "to move onto a bar line"
             )
-        if tempo_map is None:
-            tempo_map = TempoMap.constant(bpm, ppq)
-        elif not isinstance(tempo_map, TempoMap):
-            raise UsageError(f"tempo_map must be a TempoMap, not {type(tempo_map).__name__}")
+        tempo_map, metre_report = _fixed_metre(metre, tempo_map, bpm, ppq)
+        written = 60e6 / tempo_map.main_tempo_us
         report = TempoReport(
             mode="fixed",
-            bpm=60e6 / tempo_map.main_tempo_us,
+            bpm=written,
             first_downbeat=0.0,
             fell_back=False,
             tempos=tempo_map.tempos,
             time_signatures=tempo_map.time_signatures,
+            pulse_bpm=_pulse_bpm(written, metre_report.numerator, metre_report.denominator),
         )
-        return TempoChoice(tempo_map, report, [], 0.0)
+        return TempoChoice(tempo_map, report, [], 0.0, metre_report)
     if bpm.strip().lower() != "auto":
         raise UsageError(f"bpm must be a number or 'auto', not {bpm!r}")
     if tempo_map is not None:
         raise UsageError("give either bpm='auto' or a tempo_map, not both")
-    fallback = TempoMap.constant(fallback_bpm, ppq)  # bad values are errors even if unused
-    from ..music.tempo import estimate_within_limits
+    given = _auto_metre(metre)
+    fallback_signature = (4, 4) if given is None else (given.numerator, given.denominator)
+    # bad values are errors even if unused
+    fallback = TempoMap.constant(fallback_bpm, ppq, fallback_signature)
+    from ..music.analyse import analyse_within_limits
+    from ..music.metre import MIN_CONFIDENCE
 
-    estimate = estimate_within_limits(record.instruments, programs)
+    analysis = analyse_within_limits(record.instruments, programs,
+                                     metre="auto" if given is None else given, key=key)
+    estimate = analysis.tempo
     fell_back = estimate.confidence < AUTO_MIN_CONFIDENCE
     warnings: list[str] = []
     rounded: RoundedTempo | None = None
     if not fell_back:
         first_onset, end = _song_span(record)
-        downbeat, metre = estimate.first_downbeat, (estimate.beats_per_bar, 4)
+        downbeat, signature = estimate.first_downbeat, estimate.time_signature
         rounded = round_tempo(estimate.bpm, downbeat, end)
         if lead_in == "shift":
-            layout = shift_layout(rounded.bpm, downbeat, ppq, *metre)
+            layout = shift_layout(rounded.bpm, downbeat, ppq, *signature)
         else:
-            layout = pickup_layout(rounded.bpm, downbeat, ppq, *metre, first_onset=first_onset)
+            layout = pickup_layout(rounded.bpm, downbeat, ppq, *signature,
+                                   first_onset=first_onset)
         tempo_map = TempoMap(ppq, layout.tempos, layout.time_signatures)
     else:
+        signature = fallback_signature
         tempo_map = fallback
         layout = LeadIn("none", tempo_map.tempos, tempo_map.time_signatures)
         warnings.append(_fallback_warning(estimate.source, estimate.bpm, estimate.confidence,
                                           tempo_map, lead_in, record))
+    met = analysis.metre
+    if met.fell_back and not fell_back:
+        warnings.append(
+            f"metre: the best reading is {met.estimated} but its confidence "
+            f"({met.confidence:.2f}) is below {MIN_CONFIDENCE}: written in 4/4 "
+            f"(metre {met.estimated!r} writes it anyway)"
+        )
+    written = 60e6 / tempo_map.main_tempo_us
+    metre_report = MetreReport(
+        mode="auto" if given is None else "fixed",
+        time_signature=f"{signature[0]}/{signature[1]}",
+        numerator=signature[0],
+        denominator=signature[1],
+        beats_per_bar=estimate.beats_per_bar if not fell_back else None,
+        division=estimate.division if not fell_back else None,
+        confidence=met.confidence if given is None else None,
+        estimated=(met.estimated or met.name) if given is None else None,
+        runner_up=(met.runner_up or None) if given is None else None,
+        runner_up_confidence=met.runner_up_confidence if given is None else None,
+        fell_back=given is None and (met.fell_back or fell_back),
+        min_confidence=MIN_CONFIDENCE if given is None else None,
+    )
     report = TempoReport(
         mode="auto",
         bpm=60e6 / tempo_map.main_tempo_us,
@@ -172,8 +267,22 @@ def choose_tempo(
         downbeat_tick=layout.downbeat_tick,
         rounding=None if rounded is None else rounded.rounding,
         round_drift_ms=None if rounded is None else round(rounded.max_drift * 1e3, 3),
+        pulse_bpm=_pulse_bpm(written, *signature),
+        candidates=estimate.candidates,
     )
-    return TempoChoice(tempo_map, report, warnings, layout.delay)
+    return TempoChoice(tempo_map, report, warnings, layout.delay, metre_report, analysis)
+
+
+def _auto_metre(metre: str | None) -> MetreEstimate | None:
+    """The metre given with ``bpm="auto"`` (None: estimate it)."""
+    if metre is None or metre.strip().lower() == "auto":
+        return None
+    from ..music.estimates import parse_metre
+
+    try:
+        return parse_metre(metre)
+    except ValueError as exc:
+        raise UsageError(f"metre: {exc}") from None
 
 
 def _song_span(record: Record) -> tuple[float, float]:

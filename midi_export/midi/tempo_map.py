@@ -40,7 +40,7 @@ from ..errors import InvalidRecordError, UsageError
 from .pickup import pickup_layout
 
 if TYPE_CHECKING:
-    from ..music.tempo import TempoEstimate
+    from ..music.estimates import TempoEstimate
 
 __all__ = [
     "MAX_PPQ",
@@ -202,13 +202,15 @@ class TempoMap:
     def from_estimate(cls, estimate: TempoEstimate, ppq: int = 480) -> TempoMap:
         """The map of a tempo estimate: its grid on the beats, a bar line on each downbeat.
 
-        Laid out by ``pickup.pickup_layout`` (a pickup bar before the first downbeat when
-        that is not at 0 s; the estimate's tempo as it is, unrounded: ``convert(bpm="auto")``
-        rounds it first, see ``tempo_choice``). Every note keeps its time in seconds.
+        Laid out by ``pickup.pickup_layout`` in the estimate's metre (a pickup bar before
+        the first downbeat when that is not at 0 s; the estimate's tempo as it is,
+        unrounded: ``convert(bpm="auto")`` rounds it first, see ``tempo_choice``). Every
+        note keeps its time in seconds.
         """
         _check_int(ppq, "ppq (ticks per quarter note)", 1, MAX_PPQ)
+        numerator, denominator = estimate.time_signature
         layout = pickup_layout(
-            estimate.bpm, estimate.first_downbeat, ppq, estimate.beats_per_bar, 4
+            estimate.bpm, estimate.first_downbeat, ppq, numerator, denominator
         )
         return cls(ppq, layout.tempos, layout.time_signatures)
 

@@ -4,12 +4,15 @@
 (Debian ``musescore3``; 0.4-1 s); ``parse_mscx`` reads the score: its parts (track name,
 program, channel, port, drum set, staves), the measures of the first staff (start and length
 in quarter notes, the time signature in force, MuseScore's ``irregular`` pickup flag), the
-tempo marks (walking ``<location>`` moves and tuplets) and where the first note is.
+tempo marks (walking ``<location>`` moves and tuplets), the key signatures of every staff
+and where the first note is.
 
 What the import does, read in its source (``mscore/importmidi``) and confirmed with probe
 files: one part per track, except that two *adjacent* tracks on one channel become a single
 two-staff part when the first has a keyboard-like program (``isGrandStaff``); the MIDI port
-(``FF 21``) is ignored; tempo marks are shown rounded to whole BPM.
+(``FF 21``) is ignored; tempo marks are shown rounded to whole BPM; a key signature is read
+from the track of each staff's notes only (one in the conductor track alone is ignored, and
+MuseScore guesses a key instead).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import os
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -74,6 +77,8 @@ class MsScore:
     tempos: list[MsTempo]
     time_signatures: list[tuple[Fraction, int, int]]  # (position, num, den), as displayed
     first_note: Fraction | None  # quarters from the start, over all staves
+    # (staff index, position, accidentals: sharps > 0, flats < 0) of every key signature shown
+    key_signatures: list[tuple[int, Fraction, int]] = field(default_factory=list)
 
     def seconds_at(self, position: Fraction) -> float:
         """The time in seconds of a position through the score's tempo marks (120 BPM
@@ -158,11 +163,15 @@ def parse_mscx(path: str | os.PathLike[str]) -> MsScore:
     tempos: list[MsTempo] = []
     signatures: list[tuple[Fraction, int, int]] = []
     first_note: Fraction | None = None
+    keys: list[tuple[int, Fraction, int]] = []
     for staff_index, staff in enumerate(staves):
         start, sig = Fraction(0), (4, 4)
         for index, measure in enumerate(staff.findall("Measure"), 1):
             voices = measure.findall("voice") or [measure]
-            for voice in voices:  # a time signature sits in the first voice
+            for voice in voices:  # a key and a time signature sit in the first voice
+                key = voice.find("KeySig")
+                if key is not None:
+                    keys.append((staff_index, start, int(key.findtext("accidental", "0"))))
                 found = voice.find("TimeSig")
                 if found is not None:
                     sig = (int(found.findtext("sigN", "4")), int(found.findtext("sigD", "4")))
@@ -182,7 +191,7 @@ def parse_mscx(path: str | os.PathLike[str]) -> MsScore:
                         first_note = position
             start += length
     tempos.sort(key=lambda t: t.position)
-    return MsScore(parts, measures, tempos, signatures, first_note)
+    return MsScore(parts, measures, tempos, signatures, first_note, keys)
 
 
 def _walk_voice(voice: ET.Element, start: Fraction,

@@ -108,6 +108,33 @@ def test_a_midi_port_event_byte_by_byte() -> None:
         smf.TrackWriter().midi_port(0, 128)
 
 
+# the 30 key signatures as mido names them: 7 flats .. 7 sharps, major then minor
+KEY_NAMES = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B", "F#", "C#",
+             "Abm", "Ebm", "Bbm", "Fm", "Cm", "Gm", "Dm", "Am", "Em", "Bm", "F#m", "C#m", "G#m",
+             "D#m", "A#m")
+
+
+def test_a_key_signature_event_byte_by_byte() -> None:
+    track = smf.TrackWriter()
+    track.key_signature(0, -3, True)  # C minor: 3 flats
+    track.key_signature(0, 6, False)  # F# major: 6 sharps
+    assert track.end_of_track() == bytes.fromhex(
+        "4d54726b 00000010 00ff5902 fd01 00ff5902 0600 00ff2f00")
+    for bad in (-8, 8):
+        with pytest.raises(ValueError, match="key signature"):
+            smf.TrackWriter().key_signature(0, bad, False)
+
+
+@pytest.mark.parametrize("name", KEY_NAMES)
+def test_every_key_signature_is_what_mido_writes(name: str) -> None:
+    index = KEY_NAMES.index(name)
+    sharps, minor = index % 15 - 7, index >= 15
+    ours = smf.TrackWriter()
+    ours.key_signature(0, sharps, minor)
+    assert ours.end_of_track() == _mido_bytes(
+        [[mido.MetaMessage("key_signature", key=name, time=0)]], 480)[14:]
+
+
 def test_note_key_order_is_by_tick_then_offs_then_pitch() -> None:
     keys = [
         note_keys.note_key(10, 64, 90),
@@ -192,6 +219,7 @@ _messages = st.one_of(
     st.builds(lambda tempo: mido.MetaMessage("set_tempo", tempo=tempo),
               st.integers(0, 0xFFFFFF)),
     st.builds(lambda port: mido.MetaMessage("midi_port", port=port), st.integers(0, 127)),
+    st.builds(lambda key: mido.MetaMessage("key_signature", key=key), st.sampled_from(KEY_NAMES)),
     st.builds(
         lambda n, d, c, b: mido.MetaMessage(
             "time_signature", numerator=n, denominator=2**d, clocks_per_click=c,
@@ -216,6 +244,9 @@ def _write_like_mido(writer: smf.TrackWriter, tick: int, msg: Any) -> None:
         writer.tempo(tick, msg.tempo)
     elif msg.type == "midi_port":
         writer.midi_port(tick, msg.port)
+    elif msg.type == "key_signature":
+        sf, mi = msg.bytes()[3:]
+        writer.key_signature(tick, sf - 256 if sf > 127 else sf, mi == 1)
     elif msg.type == "time_signature":
         writer.time_signature(tick, msg.numerator, msg.denominator, msg.clocks_per_click,
                               msg.notated_32nd_notes_per_beat)

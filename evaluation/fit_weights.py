@@ -5,9 +5,9 @@
 The songs come from ``make_set`` with a different seed than the evaluation set
 (``DEFAULT_SEED``), so the scores in ``results.json`` are on songs the weights never saw;
 the real songs are never used here. For every song, each candidate tempo of
-``midi_export.music.tempo`` gets its feature vector; the weights minimise the softmax loss over
+``midi_export.music.beats`` gets its feature vector; the weights minimise the softmax loss over
 each song's candidates (the one within 2 % of the truth should win), with a small L2
-penalty. Paste the printed tuple into ``_WEIGHTS`` in ``midi_export/tempo.py``.
+penalty. Paste the printed tuple into ``WEIGHTS`` in ``midi_export/music/beats.py``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 from evaluation.make_set import make_set  # noqa: E402
-from midi_export.music import onsets, tempo  # noqa: E402
+from midi_export.music import beats, onsets  # noqa: E402
 
 TRAIN_SEED = 1
 
@@ -36,7 +36,7 @@ def candidate_table(n: int, seed: int) -> list[tuple[np.ndarray, int]]:
         ev = onsets.onset_events(song.to_instruments(), None)
         if ev is None:
             continue
-        fits = tempo._fits(ev, 60.0, 200.0)
+        fits = beats.fits(ev, 60.0, 200.0)
         x = np.array([f.features for f in fits])
         right = [i for i, f in enumerate(fits) if abs(60.0 / f.period / song.bpm - 1) <= 0.02]
         out.append((x, right[0] if right else -1))
@@ -46,7 +46,7 @@ def candidate_table(n: int, seed: int) -> list[tuple[np.ndarray, int]]:
 def fit(table: list[tuple[np.ndarray, int]], l2: float = 0.01) -> np.ndarray:
     """Softmax over each song's candidates (the right one should win), by gradient descent."""
     data = [(x, r) for x, r in table if r >= 0]
-    w = np.array(tempo._WEIGHTS, dtype=np.float64)
+    w = np.array(beats.WEIGHTS, dtype=np.float64)
     rate = 0.5
     prev = np.inf
     for _ in range(5000):
@@ -81,12 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = candidate_table(args.n, args.seed)
     reachable = sum(r >= 0 for _, r in table)
     print(f"{len(table)} songs, the right tempo among the candidates in {reachable}")
-    print(f"current weights: top-1 {top1(table, np.array(tempo._WEIGHTS)):.3f}")
+    print(f"current weights: top-1 {top1(table, np.array(beats.WEIGHTS)):.3f}")
     w = fit(table)
     print(f"fitted weights:  top-1 {top1(table, w):.3f}")
-    for name, value in zip(tempo.FEATURES, w, strict=True):
+    for name, value in zip(beats.FEATURES, w, strict=True):
         print(f"  {name:<12} {value:+.3f}")
-    print("_WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
+    print("WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in w) + ")")
     return 0
 
 

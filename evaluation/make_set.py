@@ -238,6 +238,7 @@ class Song:
     pickup_beats: float
     tracks: list[Track]
     source: str = "synthetic"
+    key: tuple[int, str] | None = None  # (tonic pitch class, "major"/"minor"), when known
 
     @property
     def note_count(self) -> int:
@@ -263,6 +264,7 @@ class Song:
             "pickup_beats": self.pickup_beats,
             "notes": self.note_count,
             "duration": round(self.duration, 3),
+            "key": list(self.key) if self.key else None,
         }
 
     def to_instruments(self) -> list[Any]:
@@ -616,6 +618,7 @@ def generate_song(
         lead=lead_kind,
         pickup_beats=pickup,
         tracks=tracks,
+        key=(key % 12, "minor" if minor else "major"),
     )
 
 

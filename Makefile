@@ -96,9 +96,12 @@ bench-batch: install ## the batch regime alone: 1,000 records, convert DIR vs 1,
 bench-serve: install ## load test of fetch-mid serve on 127.0.0.1: 2,000 deliveries, 50 senders (writes benchmarks/results/serve_load.json)
 	$(BIN)/python benchmarks/serve_load.py --json benchmarks/results/serve_load.json
 
-tempo-eval: install ## score --bpm auto against pretty_midi's estimate_tempo on the evaluation set
+tempo-eval: install ## score --bpm auto (tempo, downbeat, metre, key) per tier beside pretty_midi and music21 (first run ~1.5 h of CPU: transcribes; cached)
+	$(BIN)/python -m pip install --quiet -e '.[dev,eval]'
 	bash evaluation/get_real_midi.sh
 	$(BIN)/python evaluation/score.py --regenerate
+	nice -n 10 $(BIN)/python evaluation/build.py
+	$(BIN)/python evaluation/tiers.py
 
 debris-eval: install ## what --clean does to basic-pitch transcriptions (evaluation/debris/; the committed ones)
 	$(BIN)/python evaluation/debris/analyse.py

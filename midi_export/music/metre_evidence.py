@@ -38,6 +38,7 @@ __all__ = [
     "code_sequence",
     "compound_loglik",
     "note_codes",
+    "on_pulse_share",
     "pair_contrast",
     "repeat_share",
     "self_similarity",
@@ -205,6 +206,18 @@ def bar_evidence(arrays: tuple[Any, ...], bpb: int) -> tuple[int, dict[str, floa
     return best, out
 
 
+def on_pulse_share(ev: Onsets, period: float, phase: float) -> float:
+    """The share of the kick, snare and bass strength (of the accents, without them) that
+    falls on the pulse rather than between: low when the pulse cuts across the groove."""
+    f = beat_fraction(ev.t, period, phase)
+    near = (f < 0.08) | (f > 0.92)
+    strong = ev.low + ev.snare
+    total = float(strong.sum())
+    if total <= 0:
+        strong, total = ev.accent, float(ev.accent.sum())
+    return float(strong[near].sum()) / total if total > 0 else 0.0
+
+
 def note_codes(instruments: Sequence[Instrument], programs: Mapping[str, int | str] | None
                 ) -> tuple[Any, Any]:
     """Start times and a code per note (pitch; drum keys + 128), for phrase repetition."""
@@ -223,8 +236,9 @@ def note_codes(instruments: Sequence[Instrument], programs: Mapping[str, int | s
 
 
 def code_sequence(starts: Any, codes: Any, period: float, phase: float, division: int
-                   ) -> tuple[Any, float]:
-    """Per tatum: the highest code starting there (-1: nothing); the share of notes on them."""
+                  ) -> tuple[Any, float]:
+    """Per tatum: the highest code starting there (-1: nothing); the share of notes on them
+    (a note belongs to a tatum within a quarter of it)."""
     import numpy as np
 
     tat = period / division

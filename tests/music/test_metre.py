@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from evaluation.make_set import generate_song  # the repo root is on pythonpath
 from midi_export import MetreEstimate, analyse, estimate_metre, estimate_tempo
 from midi_export.music.estimates import AUTO_METRES, parse_metre
 
@@ -115,3 +116,33 @@ def test_too_few_notes_keep_a_given_metre() -> None:
                    strict=True)
 def test_fast_waltz_is_3_4() -> None:
     assert analyse(oom_pah_pah(150.0)).metre.name == "3/4"
+
+
+@pytest.mark.xfail(reason="known miss: a hard shuffle (8ths swung to 0.62 of the beat) is read "
+                          "as 6/8 at its beat (a dotted quarter of 128, written as 192)",
+                   strict=True)
+def test_hard_shuffle_is_4_4() -> None:
+    song = generate_song("swing-shuffle-0.62", style="shuffle", swing=0.62, lead="silence",
+                         bars=24)
+    assert analyse(song.to_instruments()).metre.name == "4/4"
+
+
+def test_a_four_on_the_floor_groove_is_not_read_in_dotted_quarters() -> None:
+    # kick on every beat, claps on 2 and 4, open hats between: the 8ths group in threes as
+    # well as in twos, but a dotted quarter would leave two kicks in three off the pulse
+    song = generate_song(2, style="four_on_floor", bpm=126.0, lead="pickup", bars=24)
+    a = analyse(song.to_instruments())
+    assert a.metre.name == "4/4" and a.tempo.bpm == pytest.approx(126, rel=0.02)
+    assert all(c.metre not in ("6/8", "9/8", "12/8") for c in a.tempo.candidates)
+
+
+def test_2_4_is_written_only_when_given() -> None:
+    # a 4/4 groove whose chords change every two beats reads as 2/4 as well as 4/4: the
+    # estimate writes 4/4 (the two readings' probabilities together), 2/4 only when asked
+    song = metre_song(0.5, 24, 2, 2, drums=[(36, 0, 110), (38, 2, 100)] + [
+        (42, s, 70) for s in range(4)], bass_steps=[0], chord_steps=[0, 2])
+    a = analyse(song)
+    assert a.metre.name == "4/4"
+    assert all(c.metre != "2/4" for c in a.tempo.candidates)
+    given = analyse(song, metre="2/4")
+    assert given.metre.name == "2/4" and given.tempo.time_signature == (2, 4)

@@ -51,6 +51,16 @@ def test_tempo_and_downbeat_with_swing(style: str, swing: float) -> None:
     song = generate_song(f"swing-{style}-{swing}", style=style, swing=swing, lead="silence",
                          bars=24)
     assert song.swing == swing and song.swing_level in (8, 16)
+    # in 4/4 bars, as these grooves are written (a hard shuffle may pass for 12/8 or 6/8 when
+    # the metre is estimated too: test_metre.py keeps that case)
+    assert_found(song, estimate_tempo(song.to_instruments(), metre="4/4"))
+
+
+@pytest.mark.parametrize(("style", "swing"), [("shuffle", 0.58), ("funk", 0.58),
+                                              ("hiphop", 0.6)])
+def test_swing_keeps_4_4_when_the_metre_is_estimated(style: str, swing: float) -> None:
+    song = generate_song(f"swing-{style}-{swing}", style=style, swing=swing, lead="silence",
+                         bars=24)
     assert_found(song, estimate_tempo(song.to_instruments()))
 
 

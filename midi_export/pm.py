@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import inspect
 import io
+import warnings
 from typing import TYPE_CHECKING, Any
 
 from .midi.conversion import Conversion
@@ -58,10 +59,15 @@ def to_pretty_midi(
     import pretty_midi
 
     data = io.BytesIO(conversion.to_bytes())
-    if "charset" in inspect.signature(pretty_midi.PrettyMIDI).parameters:
-        pm = pretty_midi.PrettyMIDI(data, charset="utf-8")
-    else:  # pragma: no cover  (pretty_midi before 0.2.11)
-        pm = pretty_midi.PrettyMIDI(data)
+    with warnings.catch_warnings():
+        # a key signature is repeated on the melodic tracks (MuseScore reads it only there):
+        # pretty_midi reads track 0's and warns of the others, which say the same
+        warnings.filterwarnings("ignore", "Tempo, Key or Time signature change events found "
+                                "on non-zero tracks", RuntimeWarning)
+        if "charset" in inspect.signature(pretty_midi.PrettyMIDI).parameters:
+            pm = pretty_midi.PrettyMIDI(data, charset="utf-8")
+        else:  # pragma: no cover  (pretty_midi before 0.2.11)
+            pm = pretty_midi.PrettyMIDI(data)
     _fix_names(pm, [ins.name for ins in conversion.report.instruments if ins.written])
     return pm
 

@@ -186,13 +186,9 @@ def check_combinations(options: dict[str, Any]) -> None:
         raise usage("--split writes files: it cannot go with -o - (standard output)")
     if options.get("lead_in") == "shift" and options["bpm"] != "auto":
         raise usage("--lead-in shift needs --bpm auto (a fixed tempo has no downbeat to move)")
-    metre = options.get("metre")
-    if metre == "auto" and options["bpm"] != "auto":
-        raise usage("--metre auto needs --bpm auto (with a fixed tempo give the metre: "
-                    "--metre 3/4)")
-    from ..music.estimates import AUTO_METRES
+    from .grid_options import check_grid_combinations
 
-    if metre not in (None, "auto") and options["bpm"] == "auto" and metre not in AUTO_METRES:
-        raise usage(f"with --bpm auto, --metre takes auto, {', '.join(AUTO_METRES)}; "
-                    f"not {metre} (a fixed --bpm writes any N/D)")
+    problem = check_grid_combinations(options)
+    if problem:
+        raise usage(problem)
 

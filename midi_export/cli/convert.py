@@ -208,6 +208,7 @@ def _run(inputs: tuple[str, ...], options: dict[str, Any], console: Console) -> 
 
     from .. import batch
     from ..midi.probe import check_convert_options
+    from .grid_options import check_grid_combinations
     from .offline import check_look, read_input
     from .results import convert_options, emit_json, usage
     from .stdout import Stdout
@@ -216,6 +217,9 @@ def _run(inputs: tuple[str, ...], options: dict[str, Any], console: Console) -> 
         raise usage("--skip-existing and --force contradict each other: pick one")
     if options["quantize_strength"] is not None and options["quantize"] is None:
         raise usage("--quantize-strength needs --quantize GRID")
+    problem = check_grid_combinations(options)
+    if problem:
+        raise usage(problem)
     if options["as_json"]:
         Stdout("--json").check()  # before any work, not after it
     renderer = check_look(options)  # matplotlib, FluidSynth: exit 2 now, not once per file

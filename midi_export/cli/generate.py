@@ -123,12 +123,16 @@ def _run(
     from ..errors import UsageError
     from ..loop import generate as run_generate
     from . import signals
+    from .grid_options import check_grid_combinations
     from .results import convert_options, emit_json, json_mask
     from .stdout import Stdout
 
     song = options["song_task_id"]
     if options["quantize_strength"] is not None and options["quantize"] is None:
         raise UsageError("--quantize-strength needs --quantize GRID")
+    grid_problem = check_grid_combinations(options)
+    if grid_problem:
+        raise UsageError(grid_problem)
     if options["output"] == "-" and (options["split"] or options["as_json"]):
         raise UsageError("-o - (standard output) cannot go with --split or --json")
     if (separation_task_id is None) == (song is None):

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import click
 
+from .grid_options import key_option, metre_option
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "conversion_options",
@@ -54,30 +56,6 @@ def _quantize_callback(ctx: click.Context, param: click.Parameter, value: str | 
     try:
         return parse_grid(value).name
     except UsageError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def _metre_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None or value.strip().lower() == "auto":
-        return None if value is None else "auto"
-    from ..errors import UsageError
-    from ..midi.tempo_choice import parse_time_signature
-
-    try:
-        numerator, denominator = parse_time_signature(value)
-    except UsageError as exc:
-        raise click.BadParameter(str(exc)) from None
-    return f"{numerator}/{denominator}"
-
-
-def _key_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None or value.strip().lower() in ("auto", "none"):
-        return None if value is None else value.strip().lower()
-    from ..music.key import parse_key
-
-    try:
-        return parse_key(value).name
-    except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
 
 
@@ -208,24 +186,8 @@ conversion_options = _group(
         "'shift' writes one tempo and delays every note so the first downbeat falls on a "
         "bar line (the summary says by how much: move the audio as much).",
     ),
-    click.option(
-        "--metre",
-        metavar="auto|N/D",
-        callback=_metre_callback,
-        help="The metre written. 'auto' (the default with --bpm auto) finds 2/4, 3/4, 4/4, "
-        "6/8, 9/8 or 12/8 in the notes, 4/4 with a warning when unsure; N/D writes that "
-        "metre (with --bpm auto one of those six, the beats and bars laid out in it). "
-        "Without --bpm auto the default is 4/4. The tempo stays in quarter notes: a 6/8 "
-        "at 80 dotted quarters is written as 120 BPM.",
-    ),
-    click.option(
-        "--key",
-        metavar="auto|none|KEY",
-        callback=_key_callback,
-        help="The key signature written: 'auto' (the default with --bpm auto) the key found "
-        "in the notes when it is clear enough; a key such as C, Am, F#m, Bb, Ebm as given; "
-        "'none' for no key signature (the default without --bpm auto).",
-    ),
+    metre_option,
+    key_option,
     click.option(
         "--quantize",
         metavar="GRID",

@@ -110,7 +110,8 @@ def _report(mode: str, written: KeyEstimate | None, found: KeyEstimate) -> KeyRe
 
 
 def _has_pitched_notes(record: Record, programs: Mapping[str, int | str] | None) -> bool:
-    from ..music.gm import gm_program
+    from ..music.gm import match_programs
 
-    return any(len(ins) and not gm_program(ins.name, programs).is_drum
-               for ins in record.instruments)
+    matches, _ = match_programs([ins.name for ins in record.instruments], programs)
+    return any(len(ins) and not match.is_drum
+               for ins, match in zip(record.instruments, matches, strict=True))

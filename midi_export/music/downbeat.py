@@ -43,8 +43,10 @@ def bar_start(
     snare = np.bincount(kk[near], ev.snare[near], nbeats).astype(np.float64)
     crash = np.bincount(kk[near], ev.crash[near], nbeats).astype(np.float64)
     chroma = np.zeros((nbeats + 1, 12))
-    kb = np.floor(u + 0.15).astype(np.int64) - k0
-    np.add.at(chroma, np.clip(kb, 0, nbeats), ev.pcs)
+    # the events' beats never decrease (times are sorted): one sum per run of equal beats
+    kb = np.clip(np.floor(u + 0.15).astype(np.int64) - k0, 0, nbeats)
+    first = np.flatnonzero(np.concatenate(([True], kb[1:] != kb[:-1])))
+    chroma[kb[first]] = np.add.reduceat(ev.pcs, first, axis=0)
     norm = np.linalg.norm(chroma, axis=1)
     unit = chroma / (norm[:, None] + 1e-9)
     change = np.zeros(nbeats)

@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .beats import JITTER_TOL, MAX_JITTER, beat_fraction
-from .gm import gm_program
+from .gm import match_programs
 
 if TYPE_CHECKING:
     from ..record import Instrument
@@ -224,10 +224,11 @@ def note_codes(instruments: Sequence[Instrument], programs: Mapping[str, int | s
     import numpy as np
 
     starts, codes = [], []
-    for ins in instruments:
+    matches, _ = match_programs([ins.name for ins in instruments], programs)
+    for ins, match in zip(instruments, matches, strict=True):
         if not ins.pitches:
             continue
-        off = 128 if gm_program(ins.name, programs).is_drum else 0
+        off = 128 if match.is_drum else 0
         starts.append(np.asarray(ins.starts, dtype=np.float64))
         codes.append(np.asarray(ins.pitches, dtype=np.int64) + off)
     if not starts:

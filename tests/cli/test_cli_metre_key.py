@@ -103,7 +103,7 @@ def test_bad_values_are_one_line_usage_errors(
     assert not list(tmp_path.glob("*.mid"))
 
 
-@pytest.mark.parametrize("verb", [[], ["generate"], ["serve"]])
+@pytest.mark.parametrize("verb", [[], ["generate"], ["serve"], ["convert"]])
 def test_every_verb_takes_metre_and_key(tmp_path: Path, verb: list[str]) -> None:
     result = run([*verb, "--help"], tmp_path)
     assert result.exit_code == 0

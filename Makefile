@@ -96,12 +96,17 @@ bench-batch: install ## the batch regime alone: 1,000 records, convert DIR vs 1,
 bench-serve: install ## load test of fetch-mid serve on 127.0.0.1: 2,000 deliveries, 50 senders (writes benchmarks/results/serve_load.json)
 	$(BIN)/python benchmarks/serve_load.py --json benchmarks/results/serve_load.json
 
-tempo-eval: install ## score --bpm auto (tempo, downbeat, metre, key) per tier beside pretty_midi and music21 (first run ~1.5 h of CPU: transcribes; cached)
-	$(BIN)/python -m pip install --quiet -e '.[dev,eval]'
+# the evaluation's own environment: basic-pitch pins numpy below 2 (through tensorflow), so
+# it stays out of .venv, whose numpy is the one users get
+EVAL_BIN := .venv-eval/bin
+
+tempo-eval: ## score --bpm auto (tempo, downbeat, metre, key) per tier beside pretty_midi and music21 (first run ~1.5 h of CPU: transcribes; cached)
+	@test -x $(EVAL_BIN)/python || $(PYTHON) -m venv .venv-eval
+	$(EVAL_BIN)/python -m pip install --quiet -e '.[dev,eval]'
 	bash evaluation/get_real_midi.sh
-	$(BIN)/python evaluation/score.py --regenerate
-	nice -n 10 $(BIN)/python evaluation/build.py
-	$(BIN)/python evaluation/tiers.py
+	$(EVAL_BIN)/python evaluation/score.py --regenerate
+	nice -n 10 $(EVAL_BIN)/python evaluation/build.py
+	$(EVAL_BIN)/python evaluation/tiers.py
 
 debris-eval: install ## what --clean does to basic-pitch transcriptions (evaluation/debris/; the committed ones)
 	$(BIN)/python evaluation/debris/analyse.py

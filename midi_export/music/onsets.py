@@ -150,9 +150,10 @@ def _harmonic_rhythm(instruments: Sequence[Instrument], drums: Sequence[bool]) -
     pc, start, end, vel = pc[ok], start[ok], end[ok], vel[ok]
     if start.size < 8:
         return math.nan
-    n = int(end.max() / hop) + 2
-    if n > 200_000:
+    frames = float(end.max()) / hop  # compared before int(): a note may end at 1e308 s
+    if not frames < 200_000 - 1:
         return math.nan
+    n = int(frames) + 2
     a = np.minimum((start / hop).astype(np.int64), n - 1)
     b = np.maximum(a + 1, np.minimum((end / hop).astype(np.int64), n - 1))
     diff = np.zeros((n + 1, 12))
@@ -211,20 +212,34 @@ def onset_scatter(onsets: Sequence[FloatArray]) -> float:
     60 ms: played together, the two differ by the players' (or the transcriber's) scatter,
     and their difference has sqrt(2) times each one's sigma. Measured without any grid, so
     it cannot favour a tempo. 0.0 when there are fewer than 20 such pairs.
+
+    One sort of all the onsets, labelled by instrument: in time order, an onset's nearest
+    onset of another instrument on the left is the one just before its run of equal labels,
+    on the right the one just after (a sort and a search per instrument made 20,000
+    instruments of 5 notes take 4 minutes).
     """
     import numpy as np
 
-    if len(onsets) < 2:
+    parts = [np.asarray(a, dtype=np.float64) for a in onsets]
+    if len(parts) < 2:
         return 0.0
-    diffs = []
-    for i, a in enumerate(onsets):
-        others = np.sort(np.concatenate([b for j, b in enumerate(onsets) if j != i]))
-        if others.size == 0 or a.size == 0:
-            continue
-        k = np.clip(np.searchsorted(others, a), 1, others.size - 1)
-        d = np.minimum(np.abs(a - others[k - 1]), np.abs(others[k] - a))
-        diffs.append(d[d < 0.06])
-    d = np.concatenate(diffs) if diffs else np.zeros(0)
+    t = np.concatenate(parts)
+    label = np.repeat(np.arange(len(parts)), [a.size for a in parts])
+    if t.size == 0:
+        return 0.0
+    order = np.argsort(t, kind="stable")
+    t, label = t[order], label[order]
+    n = t.size
+    idx = np.arange(n)
+    new_run = np.concatenate(([True], label[1:] != label[:-1]))
+    run_start = np.maximum.accumulate(np.where(new_run, idx, 0))
+    run_end = np.minimum.accumulate(np.where(
+        np.concatenate((label[:-1] != label[1:], [True])), idx, n - 1)[::-1])[::-1]
+    left, right = run_start - 1, run_end + 1
+    d_left = np.where(left >= 0, t - t[np.maximum(left, 0)], np.inf)
+    d_right = np.where(right < n, t[np.minimum(right, n - 1)] - t, np.inf)
+    d = np.minimum(d_left, d_right)
+    d = d[d < 0.06]
     if d.size < 20:
         return 0.0
     return float(1.4826 * np.median(d) / math.sqrt(2.0))

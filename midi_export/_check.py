@@ -16,13 +16,23 @@ from collections.abc import Mapping
 
 from .errors import UsageError
 
-__all__ = ["WrongType", "check_callable", "check_flag", "check_mapping", "check_number",
+__all__ = ["WrongType", "brief", "check_callable", "check_flag", "check_mapping", "check_number",
            "check_type", "kind"]
 
 
 class WrongType(UsageError, TypeError):
     """An argument of the wrong type: ``except TypeError`` and ``except UsageError`` both
     catch it."""
+
+
+def brief(value: object, limit: int = 40) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters (a 10,000-character option
+    value is not echoed whole)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4,300 digits
+        text = f"<a {type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def kind(value: object) -> str:

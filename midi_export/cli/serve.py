@@ -107,8 +107,12 @@ def _run(options: dict[str, Any], console: Console) -> int:
     from ..api.client import Client
     from ..api.service import chain_midi, make_wsgi_app, new_token
     from ..errors import UsageError
+    from .grid_options import check_grid_combinations
     from .results import convert_options
 
+    grid_problem = check_grid_combinations(options)  # in the words of the other verbs
+    if grid_problem:
+        raise UsageError(grid_problem)
     logging.basicConfig(
         level=logging.DEBUG if options["verbose"] else
         logging.WARNING if options["quiet"] else logging.INFO,

@@ -33,9 +33,11 @@ def format_tempo(report: ConversionReport) -> str:
         return f"{text} (auto fell back: the notes span too long to analyse)"
     if tempo.fell_back:
         return f"{text} (auto fell back: confidence {tempo.confidence or 0.0:.2f})"
+    # a bar line a few microseconds before the first note is 0.000 s, not -0.000 s
+    downbeat = 0.0 if abs(tempo.first_downbeat) < 5e-4 else tempo.first_downbeat
     return (
         f"{text} (auto from {tempo.source}, confidence {tempo.confidence or 0.0:.2f}, "
-        f"downbeat at {tempo.first_downbeat:.3f} s)"
+        f"downbeat at {downbeat:.3f} s)"
     )
 
 
@@ -70,7 +72,7 @@ def format_key(report: ConversionReport) -> str | None:
         return f"key {key.key} (auto, confidence {key.confidence or 0.0:.2f})"
     if key.estimated:
         return f"no key (auto: {key.estimated} too uncertain)"
-    return "no key (auto: too few pitched notes)"
+    return "no key (auto: too few pitched notes or pitch classes)"
 
 
 def lead_in_line(report: ConversionReport) -> str | None:

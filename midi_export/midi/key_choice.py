@@ -80,8 +80,8 @@ def choose_key(
         report = KeyReport("auto", None, False, min_confidence=KEY_MIN_CONFIDENCE)
         warnings = []
         if _has_pitched_notes(record, programs):
-            warnings.append("key: too few pitched notes to tell the key; no key signature "
-                            "written")
+            warnings.append("key: too few pitched notes (fewer than 8) or pitch classes "
+                            "(one) to tell the key; no key signature written")
         return KeyChoice(None, report, warnings)
     if found.confidence < KEY_MIN_CONFIDENCE:
         report = _report("auto", None, found)

@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from .._check import brief
 from ..errors import UsageError
 from ..record import Record
 from .pickup import LeadIn, pickup_layout, shift_layout
@@ -114,19 +115,21 @@ class TempoChoice(NamedTuple):
     analysis: Analysis | None = None
 
 
-_SIGNATURE_RE = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")
+_SIGNATURE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
 def parse_time_signature(text: str) -> tuple[int, int]:
     """``"7/8"`` -> (7, 8): any numerator 1..255 over a power of two 1..128 (``UsageError``
-    otherwise)."""
+    otherwise, the value shown cut to 40 characters)."""
     match = _SIGNATURE_RE.match(text) if isinstance(text, str) else None
     if match is None:
-        raise UsageError(f"metre {text!r} is not N/D (examples: 3/4, 6/8, 12/8)")
-    num, den = int(match.group(1)), int(match.group(2))
+        raise UsageError(f"metre {brief(text)} is not N/D (examples: 3/4, 6/8, 12/8)")
+    # int() refuses 4,300 digits: a number longer than 3 digits is out of range anyway
+    num, den = (int(g) if len(g) <= 3 else 1000 for g in match.groups())
     if not 1 <= num <= 255 or den < 1 or den & (den - 1) or den > 128:
-        raise UsageError(f"metre {text!r}: the numerator must be 1..255 and the denominator "
-                         "a power of two from 1 to 128")
+        raise UsageError(f"metre {brief(text)}: the numerator must be 1..255 and the "
+                         "denominator a power of two from 1 to 128 (a MIDI file stores "
+                         "the denominator as a power of two)")
     return num, den
 
 

@@ -36,6 +36,7 @@ from numbers import Real
 from operator import mul
 from typing import TYPE_CHECKING, NamedTuple
 
+from .._check import brief
 from ..errors import InvalidRecordError, UsageError
 from .pickup import pickup_layout
 
@@ -195,6 +196,9 @@ class TempoMap:
         cls, bpm: float, ppq: int = 480, time_signature: tuple[int, int] = (4, 4)
     ) -> TempoMap:
         """One tempo for the whole file: ``bpm`` as the nearest whole-microsecond tempo."""
+        if not isinstance(time_signature, (tuple, list)) or len(time_signature) != 2:
+            raise UsageError("time_signature must be a (numerator, denominator) pair, not "
+                             f"{brief(time_signature)}")
         numerator, denominator = time_signature
         return cls(ppq, ((0, tempo_from_bpm(bpm)),), ((0, numerator, denominator),))
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._check import WrongType, check_mapping, check_number, kind
+from ..errors import UsageError
 from ..record import Instrument, Record
 from ..record.checks import check_instrument, check_record
 from .estimates import MetreEstimate, TempoEstimate, parse_metre
@@ -91,7 +92,7 @@ def _metre_option(metre: str | MetreEstimate) -> MetreEstimate | None:
     if isinstance(metre, MetreEstimate):
         return metre
     if not isinstance(metre, str):
-        raise TypeError(f"metre must be 'auto', a name such as '6/8' or a MetreEstimate, "
+        raise WrongType(f"metre must be 'auto', a name such as '6/8' or a MetreEstimate, "
                         f"not {type(metre).__name__}")
     return None if metre.strip().lower() == "auto" else parse_metre(metre)
 
@@ -100,7 +101,7 @@ def _key_option(key: str | KeyEstimate) -> KeyEstimate | str:
     if isinstance(key, KeyEstimate):
         return key
     if not isinstance(key, str):
-        raise TypeError(f"key must be 'auto', 'none', a name such as 'F#m' or a KeyEstimate, "
+        raise WrongType(f"key must be 'auto', 'none', a name such as 'F#m' or a KeyEstimate, "
                         f"not {type(key).__name__}")
     word = key.strip().lower()
     return word if word in ("auto", "none") else parse_key(key)
@@ -131,7 +132,8 @@ def analyse(
     (``"F#m"``, see ``key.parse_key``), which is returned as given and whose tonic triad
     helps place the downbeats. ``programs`` are the converter's overrides (which
     instruments are drums). The tempo stays within ``min_bpm``..``max_bpm`` quarter notes
-    per minute. A bad option raises ``ValueError`` (``UsageError`` for a wrong type); notes
+    per minute. A bad option raises ``UsageError`` (a ``ValueError``; ``WrongType``, also a
+    ``TypeError``, for a wrong type); notes
     spanning more than ``limits.AUTO_MAX_SPAN_SECONDS`` (2 h) raise ``InvalidRecordError``
     before anything is allocated (the analysis grows with the span).
     """
@@ -140,7 +142,7 @@ def analyse(
     check_number("max_bpm", max_bpm, minimum=1e-9)
     check_mapping("programs", programs, str, (int, str), "instrument names to a program")
     if not 0 < min_bpm < max_bpm:
-        raise ValueError(f"need 0 < min_bpm < max_bpm, got {min_bpm} and {max_bpm}")
+        raise UsageError(f"need 0 < min_bpm < max_bpm, got {min_bpm} and {max_bpm}")
     fixed_metre = _metre_option(metre)
     wanted = _key_option(key)
     check_auto_span(onset_span(instruments))

@@ -3,8 +3,10 @@
 Plain frozen dataclasses, and ``parse_metre`` for a metre given by name. The tempo is always
 in quarter notes per minute, as a MIDI file stores it whatever the time signature; a compound
 metre's felt pulse is the dotted quarter, so ``pulse_bpm = bpm / 1.5`` there (a 12/8 whose
-dotted quarter runs at 80 is written as 120 quarter-note BPM). This module imports only the
-standard library.
+dotted quarter runs at 80 is written as 120 quarter-note BPM). A ``MetreEstimate`` is one of
+the six metres the estimator lays out, or it is not made (``UsageError``, as for a bad name:
+a ``MetreEstimate(0, ...)`` given to ``analyse`` was an ``IndexError`` deep in the bar
+evidence). This module imports only the standard library and the package's errors.
 """
 
 from __future__ import annotations
@@ -12,6 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+from .._check import WrongType, brief
+from ..errors import UsageError
 
 __all__ = [
     "AUTO_METRES",
@@ -140,6 +145,16 @@ class MetreEstimate:
     estimated: str = ""
     given: bool = False
 
+    def __post_init__(self) -> None:
+        bpb, division = self.beats_per_bar, self.division
+        if not isinstance(bpb, int) or isinstance(bpb, bool):
+            raise WrongType(f"MetreEstimate: beats_per_bar must be 2, 3 or 4, not {brief(bpb)}")
+        if bpb not in (2, 3, 4) or division not in ("simple", "compound"):
+            raise UsageError(
+                f"MetreEstimate: the estimator lays out 2, 3 or 4 beats per bar, 'simple' or "
+                f"'compound' ({', '.join(AUTO_METRES)}), not {brief(bpb)} "
+                f"{brief(division)}")
+
     @property
     def numerator(self) -> int:
         """The time signature's numerator: 2, 3, 4, 6, 9 or 12."""
@@ -175,24 +190,30 @@ class MetreEstimate:
         }
 
 
-_METRE_RE = re.compile(r"^\s*(\d{1,3})\s*/\s*(\d{1,3})\s*$")
+_METRE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
 
 def parse_metre(text: str) -> MetreEstimate:
     """A metre the estimator can lay out, by name: ``"2/4"``, ``"3/4"``, ``"4/4"``, ``"6/8"``,
     ``"9/8"``, ``"12/8"`` (a ``MetreEstimate`` with ``given=True``, confidence 1).
 
-    Anything else raises ``ValueError`` with a one-line message.
+    Anything else raises ``UsageError`` (a ``ValueError``) with a one-line message;
+    ``WrongType`` (also a ``TypeError``) for what is not a string.
     """
-    match = _METRE_RE.match(text) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise WrongType(f"a metre must be a string such as '6/8', not {type(text).__name__}")
+    match = _METRE_RE.match(text)
     if match is None:
-        raise ValueError(f"{text!r} is not a metre: write it as N/D, e.g. 3/4 or 6/8")
+        raise UsageError(f"{brief(text)} is not a metre: write it as N/D, e.g. 3/4 or 6/8")
+    if max(len(g) for g in match.groups()) > 3:  # int() refuses 4,300 digits; no metre has 4
+        raise UsageError(f"the estimator lays out {', '.join(AUTO_METRES)}, not "
+                         f"{brief(text.strip())}")
     num, den = int(match.group(1)), int(match.group(2))
     if den == 8 and num in (6, 9, 12):
         return MetreEstimate(num // 3, "compound", 1.0, given=True)
     if den == 4 and num in (2, 3, 4):
         return MetreEstimate(num, "simple", 1.0, given=True)
-    raise ValueError(
+    raise UsageError(
         f"the estimator lays out {', '.join(AUTO_METRES)}, not {num}/{den} "
         "(with a fixed --bpm any N/D is written as given)"
     )

@@ -27,6 +27,11 @@ Key signatures are spelled as ``KeyEstimate.sharps`` says (-7..7, negative for f
 estimated key takes the usual spelling (Db rather than C#, F# rather than Gb, D#m rather
 than Ebm), a key given by name (``parse_key("Gb")``) keeps its own.
 
+A ``KeyEstimate`` holds a key a file can carry, or it is not made (``UsageError``): a tonic
+0-11, ``"major"`` or ``"minor"``, -7..7 sharps that spell that tonic (``KeyEstimate(99, ...)``
+given to ``analyse`` was an ``IndexError`` among the profiles, and with a fixed tempo a
+file whose report said tonic 99 under a C signature).
+
 numpy is imported inside the functions; ``parse_key`` and the names need none.
 """
 
@@ -37,6 +42,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
+
+from .._check import WrongType, brief
+from ..errors import UsageError
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -119,6 +127,26 @@ class KeyEstimate:
     profile: str = DEFAULT_PROFILE
     given: bool = False
 
+    def __post_init__(self) -> None:
+        for field, value in (("tonic", self.tonic), ("sharps", self.sharps)):
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise WrongType(f"KeyEstimate: {field} must be a whole number, not "
+                                f"{brief(value)}")
+        if not 0 <= self.tonic <= 11:
+            raise UsageError(f"KeyEstimate: tonic must be a pitch class 0-11 (0 is C), not "
+                             f"{self.tonic}")
+        if self.mode not in ("major", "minor"):
+            raise UsageError(f"KeyEstimate: mode must be 'major' or 'minor', not "
+                             f"{brief(self.mode)}")
+        if not -7 <= self.sharps <= 7:
+            raise UsageError(f"KeyEstimate: a key signature has -7..7 sharps, not "
+                             f"{self.sharps}")
+        spelled = (7 * self.sharps + (9 if self.mode == "minor" else 0)) % 12
+        if spelled != self.tonic:
+            signature = key_name(spelled, self.mode, self.sharps)
+            raise UsageError(f"KeyEstimate: {self.sharps} sharps spell {signature}, not the "
+                             f"tonic {self.tonic} ({key_name(self.tonic, self.mode)})")
+
     @property
     def name(self) -> str:
         """``"F#m"``, ``"Bb"``... spelled as the key signature."""
@@ -141,12 +169,15 @@ def parse_key(text: str) -> KeyEstimate:
 
     The letter's case does not matter (``"bb"`` is B flat); the spelling chooses the key
     signature (``"Gb"`` 6 flats, ``"F#"`` 6 sharps). A key with more than 7 sharps or flats
-    (``"Fb"``, ``"E#m"``) raises ``ValueError``, as does anything that is not a key.
+    (``"Fb"``, ``"E#m"``) raises ``UsageError`` (a ``ValueError``), as does anything that is
+    not a key; ``WrongType`` (also a ``TypeError``) what is not a string.
     """
-    match = _KEY_RE.match(text) if isinstance(text, str) else None
+    if not isinstance(text, str):
+        raise WrongType(f"a key must be a string such as 'F#m', not {type(text).__name__}")
+    match = _KEY_RE.match(text)
     if match is None:
-        raise ValueError(
-            f"{text!r} is not a key: a letter A-G, then # or b, then m for minor "
+        raise UsageError(
+            f"{brief(text)} is not a key: a letter A-G, then # or b, then m for minor "
             "(C, Am, F#m, Bb, Ebm)")
     letter, accidental, mode_text = match.group(1).upper(), match.group(2), match.group(3)
     shift = 1 if accidental in ("#", "\u266f") else -1 if accidental in ("b", "\u266d") else 0
@@ -155,7 +186,7 @@ def parse_key(text: str) -> KeyEstimate:
     name = f"{letter}{accidental}{'m' if mode == 'minor' else ''}"
     if not -7 <= sharps <= 7:
         kind = "sharps" if sharps > 0 else "flats"
-        raise ValueError(
+        raise UsageError(
             f"{name} would need {abs(sharps)} {kind}: a key signature holds at most 7; "
             f"write it as {key_name((_LETTER_PC[letter] + shift) % 12, mode)}")
     return KeyEstimate((_LETTER_PC[letter] + shift) % 12, mode, sharps, 1.0, given=True)

@@ -8,7 +8,9 @@ Mutations: numbers to strings (``" 60"``, ``"60x"``), huge numbers (1e308, 10**3
 20,000 deep, lone surrogates, control and bidi characters, the API key in several spellings,
 duplicated and deleted keys, lists replicated up to 3,000 times, notes moved to 1 h-1e308 s,
 odd pitches; then ASCII or raw UTF-8, truncation, padding past 640 KiB (the msgspec path), a
-BOM; with one of the option sets below. Every run must:
+BOM; with one of the option sets below (``--bpm auto`` with its metre and key estimated or
+given, a fixed tempo with any ``N/D`` and ``--key auto``, and bad ``--metre``/``--key``
+values, which must be exit 2). Every run must:
 
 - exit with a documented code (0, 2-8), never 1 (a bug);
 - on failure, print exactly one line on stderr, ``fetch-mid: error: ...``, and leave no
@@ -69,7 +71,20 @@ OPTION_SETS = [
     [], ["--bpm", "auto"], ["--ppq", "24"], ["--ppq", "24", "--bpm", "auto"], ["--strict"],
     ["--json"], ["--json", "--bpm", "auto"], ["--split"], ["--quantize", "1/16"],
     ["--program", "Drums=Flute", "--bpm", "auto"], ["-v"],
+    # the metre and key of issue 11: estimated, given, and given badly (exit 2, one line)
+    ["--bpm", "auto", "--metre", "6/8", "--key", "F#m"], ["--bpm", "auto", "--metre", "12/8"],
+    ["--bpm", "auto", "--metre", "3/4", "--lead-in", "shift", "--json"],
+    ["--bpm", "auto", "--key", "none", "--quantize", "1/8t"],
+    ["--bpm", "100", "--metre", "7/8", "--key", "auto"], ["--metre", "255/128", "--key", "Cb"],
+    ["--metre", "1/1", "--ppq", "24", "--key", "auto", "--json"],
+    ["--bpm", "auto", "--metre", "9/8", "--key", "auto", "--split"],
+    ["--metre", "\u0663/\u0664", "--key", "NONE"],
 ]
+BAD_OPTION_SETS = [  # usage errors whatever the record: exit 2, one line, nothing written
+    ["--metre", "3/5"], ["--bpm", "auto", "--metre", "7/8"], ["--metre", "auto"],
+    ["--key", "Fb"], ["--key", "x" * 5000], ["--bpm", "auto", "--metre", "99999/4"],
+]
+OPTION_SETS += BAD_OPTION_SETS
 
 
 # --------------------------------------------------------------------------- documents
@@ -345,6 +360,8 @@ def check_cli(log: str, data: bytes, options: list[str], tmp: Path,
         if exc is not None and not isinstance(exc, SystemExit):
             detail = f"escaped {type(exc).__name__}: {normalise(str(exc))}"
         problems.append((f"exit{result.exit_code}", detail))
+    if options in BAD_OPTION_SETS and result.exit_code != 2:
+        problems.append(("bad_option_not_usage", f"{options[:4]} exit {result.exit_code}"))
     if result.exit_code != 0 and (len(lines) != 1 or not first.startswith("fetch-mid: error: ")):
         problems.append(("stderr_lines", f"{len(lines)} lines; "
                          + " / ".join(normalise(x)[:60] for x in lines[:3])))
@@ -398,7 +415,12 @@ def test_any_mutated_delivery_is_answered_cleanly(case: tuple[str, bytes, list[s
     from midi_export.api.service import make_wsgi_app
 
     log, data, options = case
-    convert = {"bpm": "auto"} if "auto" in options else {}
+    convert: dict[str, Any] = {}
+    if options not in BAD_OPTION_SETS:  # the bad ones are refused by make_wsgi_app itself
+        for flag in ("--bpm", "--metre", "--key"):
+            if flag in options:
+                value = options[options.index(flag) + 1]
+                convert[flag[2:]] = float(value) if value.isdigit() else value
     with tempfile.TemporaryDirectory(prefix="fuzz-serve-") as tmp, _RECEIVER_LOCK:
         app = make_wsgi_app(tmp, **convert)
         problems: list[tuple[str, str]] = []

@@ -171,15 +171,17 @@ def analyse_within_limits(
     key: str | KeyEstimate = "auto",
 ) -> Analysis:
     """``analyse``, or, for notes spanning more than ``AUTO_MAX_SPAN_SECONDS``, a tempo of
-    confidence 0 and source ``"too-long"`` (nothing analysed, nothing allocated): what
-    ``bpm="auto"`` falls back from, with a warning."""
+    confidence 0 and source ``"too-long"`` (no grid analysed, nothing allocated per second):
+    what ``bpm="auto"`` falls back from, with a warning; the key (``key="auto"``) is then
+    the key of the pitch classes alone (``estimate_key``)."""
     instruments = list(instruments)
     if onset_span(instruments).seconds > AUTO_MAX_SPAN_SECONDS:
         fixed = _metre_option(metre) or MetreEstimate(4, "simple", 0.0)
         given = _key_option(key)
+        found = given if isinstance(given, KeyEstimate) else (
+            None if given == "none" else key_of_notes(pitched_notes(instruments, programs)))
         return Analysis(TempoEstimate(DEFAULT_BPM, 0.0, fixed.beats_per_bar, 0.0, "too-long",
-                                      fixed.division), fixed,
-                        given if isinstance(given, KeyEstimate) else None)
+                                      fixed.division), fixed, found)
     return analyse(instruments, programs=programs, metre=metre, key=key)
 
 
@@ -212,5 +214,12 @@ def estimate_key(
     programs: Mapping[str, int | str] | None = None,
 ) -> KeyEstimate | None:
     """The key of the notes (drums left out): ``analyse(record).key``; None when there are
-    fewer than 8 pitched notes or only one pitch class."""
-    return analyse(record, programs=programs).key
+    fewer than 8 pitched notes or only one pitch class. The key needs no grid, so notes
+    spanning more than ``AUTO_MAX_SPAN_SECONDS`` (which ``analyse`` refuses) get the key of
+    their pitch classes alone, without the metrical weights (its cost is per note, not per
+    second)."""
+    instruments = _instruments_of(record)
+    if onset_span(instruments).seconds > AUTO_MAX_SPAN_SECONDS:
+        check_mapping("programs", programs, str, (int, str), "instrument names to a program")
+        return key_of_notes(pitched_notes(instruments, programs))
+    return analyse(instruments, programs=programs).key

@@ -158,3 +158,27 @@ def test_every_library_refusal_is_a_package_error() -> None:
     for call in calls:
         with pytest.raises(MidiExportError):
             call()
+
+
+def long_song() -> Any:
+    """A minute of A minor, and one note after the 2-hour limit of the grid's analysis."""
+    notes = [(p, i * 0.5, i * 0.5 + 0.45) for i in range(120)
+             for p in ((57, 60, 64), (53, 57, 60), (52, 55, 59), (57, 60, 64))[(i // 8) % 4]]
+    return record(("Piano", [*notes, (45, 7300.0, 7302.0)]))
+
+
+def test_the_key_of_notes_spanning_more_than_two_hours() -> None:
+    # the key needs no grid: estimate_key went through analyse, which refuses the span,
+    # so convert(bpm=100, key="auto") was exit 7 and bpm="auto" said "too few pitched notes"
+    rec = long_song()
+    with pytest.raises(InvalidRecordError):
+        analyse(rec)
+    key = estimate_key(rec)
+    assert key is not None
+    fixed = convert(rec, bpm=100, key="auto").report.to_dict()
+    assert fixed["key"]["written"] and fixed["key"]["key"] == key.name
+    auto = convert(rec, bpm="auto").report.to_dict()
+    assert auto["tempo"]["source"] == "too-long"
+    assert auto["key"]["key"] == key.name
+    assert not [w for w in auto["warnings"] if w.startswith("key:")]
+    assert convert(rec, bpm="auto", key="none").report.key is None

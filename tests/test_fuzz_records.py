@@ -18,7 +18,10 @@ values, which must be exit 2). Every run must:
 - with ``--json``, print one JSON document on stdout;
 - print only printable text on stderr, and no ``fetch-mid: error:`` line on a success;
 - online, show the key nowhere: not on stdout or stderr, not in the written files;
-- finish within ``FUZZ_SLOW`` seconds (a blow-up is a failure too).
+- finish within ``FUZZ_SLOW`` seconds (a blow-up is a failure too);
+- offline, exit as the same options without ``--bpm auto``, ``--metre``, ``--key`` and
+  ``--lead-in`` do: the estimates fall back, they never fail a conversion (``--key auto``
+  on notes spanning more than 2 hours was exit 7).
 
 The receiver must answer one of its documented statuses, write nothing for a refusal, and
 never raise. Each distinct failure raises its own exception class, so hypothesis reports
@@ -78,7 +81,7 @@ OPTION_SETS = [
     ["--bpm", "100", "--metre", "7/8", "--key", "auto"], ["--metre", "255/128", "--key", "Cb"],
     ["--metre", "1/1", "--ppq", "24", "--key", "auto", "--json"],
     ["--bpm", "auto", "--metre", "9/8", "--key", "auto", "--split"],
-    ["--metre", "\u0663/\u0664", "--key", "NONE"],
+    ["--metre", "\u0663/\u0664", "--key", "NONE"], ["--key", "auto"],
 ]
 BAD_OPTION_SETS = [  # usage errors whatever the record: exit 2, one line, nothing written
     ["--metre", "3/5"], ["--bpm", "auto", "--metre", "7/8"], ["--metre", "auto"],
@@ -249,6 +252,22 @@ def mutated(draw: Any) -> tuple[str, bytes, list[str]]:
 _BUG_CLASSES: dict[str, type[AssertionError]] = {}
 
 
+def without_analysis(options: list[str]) -> list[str]:
+    """The options less ``--bpm auto`` and the metre, key and lead-in options."""
+    out: list[str] = []
+    skip = False
+    for i, arg in enumerate(options):
+        if skip:
+            skip = False
+            continue
+        value = options[i + 1] if i + 1 < len(options) else ""
+        if arg in ("--metre", "--key", "--lead-in") or (arg == "--bpm" and value == "auto"):
+            skip = True
+            continue
+        out.append(arg)
+    return out
+
+
 def bug(kind: str, detail: str) -> type[AssertionError]:
     """One exception class per distinct failure, so hypothesis keeps them apart."""
     sig = f"{kind}: {detail}"
@@ -385,6 +404,16 @@ def check_cli(log: str, data: bytes, options: list[str], tmp: Path,
                 problems.append(("key_shown", "the key reached the output or a file"))
     if took > SLOW:
         problems.append(("slow", f"{options} {normalise(log)[:80]}"))
+    plain = without_analysis(options)
+    if mode == "offline" and plain != options and options not in BAD_OPTION_SETS:
+        # the estimates only add to a conversion: --bpm auto falls back, --key auto writes
+        # no key, never a failure the plain conversion does not have
+        again = tmp / "plain"
+        again.mkdir()
+        base, _ = run_cli(["--from-json", str(source), "-o", f"{again}/", *plain])
+        if base.exit_code != result.exit_code:
+            problems.append(("analysis_changed_exit", f"{options[:6]}: exit "
+                             f"{result.exit_code}, {base.exit_code} without the estimates"))
     TRIED["examples"] += 1
     TRIED[mode] += 1
     report(problems, log, data, options, summary)

@@ -18,6 +18,7 @@ takes a few tens of milliseconds.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -141,8 +142,10 @@ def analyse(
     check_number("min_bpm", min_bpm, minimum=1e-9)
     check_number("max_bpm", max_bpm, minimum=1e-9)
     check_mapping("programs", programs, str, (int, str), "instrument names to a program")
-    if not 0 < min_bpm < max_bpm:
-        raise UsageError(f"need 0 < min_bpm < max_bpm, got {min_bpm} and {max_bpm}")
+    if not 0 < min_bpm < max_bpm or not math.isfinite(max_bpm / min_bpm):
+        # 1e-9..1e308: the tempo grid's span overflowed to inf (numpy's "Maximum allowed size")
+        raise UsageError(f"need 0 < min_bpm < max_bpm with a finite ratio, got {min_bpm} and "
+                         f"{max_bpm}")
     fixed_metre = _metre_option(metre)
     wanted = _key_option(key)
     check_auto_span(onset_span(instruments))

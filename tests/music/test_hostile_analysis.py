@@ -182,3 +182,11 @@ def test_the_key_of_notes_spanning_more_than_two_hours() -> None:
     assert auto["key"]["key"] == key.name
     assert not [w for w in auto["warnings"] if w.startswith("key:")]
     assert convert(rec, bpm="auto", key="none").report.key is None
+
+
+def test_a_tempo_range_whose_ratio_overflows_is_a_usage_error() -> None:
+    # 1e-9..1e308 BPM: a grid of log(inf) steps, numpy's bare "Maximum allowed size exceeded"
+    for call in (analyse, estimate_tempo):
+        with pytest.raises(UsageError):
+            call(song(), min_bpm=1e-9, max_bpm=1e308)
+    assert estimate_tempo(song(), min_bpm=60.0, max_bpm=1e308).bpm > 0

@@ -63,9 +63,12 @@ def check_grid_combinations(options: dict[str, Any]) -> str | None:
     if metre == "auto" and options.get("bpm") != "auto":
         return ("--metre auto needs --bpm auto (with a fixed tempo give the metre: "
                 "--metre 3/4)")
+    if metre in (None, "auto") or options.get("bpm") != "auto":
+        return None
+    # only here: a plain conversion does not load the estimator's types (start-up)
     from ..music.estimates import AUTO_METRES
 
-    if metre not in (None, "auto") and options.get("bpm") == "auto" and metre not in AUTO_METRES:
+    if metre not in AUTO_METRES:
         return (f"with --bpm auto, --metre takes auto, {', '.join(AUTO_METRES)}; "
                 f"not {metre} (a fixed --bpm writes any N/D)")
     return None

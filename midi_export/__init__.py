@@ -59,7 +59,8 @@ if TYPE_CHECKING:
     from .midi.clean import CleanSettings
     from .midi.conversion import Conversion
     from .midi.convert import convert
-    from .midi.report import CleanReport, ConversionReport, DrumsReport, InstrumentReport
+    from .midi.option_reports import CleanReport, DrumsReport
+    from .midi.report import ConversionReport, InstrumentReport
     from .midi.tempo_map import TempoMap
     from .music.analyse import Analysis, analyse, estimate_key, estimate_metre
     from .music.drum_maps import DrumMap, parse_drum_map
@@ -80,7 +81,7 @@ _HOMES: dict[str, str] = {
     "AuthenticationError": "errors",
     "CallbackError": "errors",
     "CallbackFailure": "api.callbacks",
-    "CleanReport": "midi.report",
+    "CleanReport": "midi.option_reports",
     "CleanSettings": "midi.clean",
     "Client": "api.client",
     "Conversion": "midi.conversion",
@@ -88,7 +89,7 @@ _HOMES: dict[str, str] = {
     "CreateUncertainError": "errors",
     "CreatedTask": "api.create",
     "DrumMap": "music.drum_maps",
-    "DrumsReport": "midi.report",
+    "DrumsReport": "midi.option_reports",
     "EmptyMidiDataError": "errors",
     "ExitCode": "errors",
     "ExportResult": "export",

@@ -38,8 +38,9 @@ MAX_SLUG_BYTES = 120
 where a CJK character takes 3; with a song stem of 100 ASCII characters the stem file's
 name stays under 255 bytes (100 + 4 + 120 + 4), and under Windows' 255 UTF-16 units."""
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_PLAIN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+# compiled on first use by re (not at import: most runs need neither)
+_UNSAFE = r"[^A-Za-z0-9._-]+"
+_PLAIN_ID = r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}"
 _WINDOWS_RESERVED = frozenset(  # device names, also with an extension ("con.txt")
     {"CON", "PRN", "AUX", "NUL"}
     | {f"{device}{n}" for device in ("COM", "LPT") for n in "0123456789\u00b9\u00b2\u00b3"}
@@ -56,7 +57,7 @@ def safe_file_stem(task_id: str) -> str:
     nothing usable left becomes ``task-<hash>``; very long ids are cut and end in a hash.
     ``safe_file_stem("../../x") == "x"``; ``safe_file_stem("5c79be8e") == "5c79be8e"``.
     """
-    stem = _UNSAFE.sub("_", str(task_id)).strip("._-")
+    stem = re.sub(_UNSAFE, "_", str(task_id)).strip("._-")
     if not stem:
         return f"task-{_digest(task_id)}"
     if len(stem) > MAX_STEM_CHARS:
@@ -74,7 +75,7 @@ def task_file_stem(task_id: str) -> str:
     name, so ``<stem>.<suffix>`` never leaves its folder nor collides with another suffix.
     """
     text = str(task_id)
-    if _PLAIN_ID.fullmatch(text) and safe_file_stem(text) == text:
+    if re.fullmatch(_PLAIN_ID, text) and safe_file_stem(text) == text:
         return text
     import hashlib
 

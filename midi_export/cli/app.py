@@ -22,8 +22,6 @@ import click
 
 from .._version import __version__
 from .console import PROG, Console
-from .convert import convert_verb
-from .generate import generate
 from .options import (
     conversion_options,
     look_options,
@@ -31,9 +29,8 @@ from .options import (
     network_options,
     output_options,
 )
-from .serve import serve
 
-__all__ = ["EXAMPLES", "cli"]
+__all__ = ["EXAMPLES", "LAZY_VERBS", "cli"]
 
 EXAMPLES = """\b
 Examples:
@@ -61,11 +58,59 @@ writable, standard output closed, FluidSynth gave no audio), 130 interrupted (14
 
 _CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
+# The verbs beyond ``fetch``, each imported only when it runs (click's lazy subcommands), so
+# a conversion does not load them: name -> its short help for ``fetch-mid --help``, the same
+# text as the verb's own ``short_help`` (a test holds them equal).
+LAZY_VERBS: dict[str, str] = {
+    "convert": "Convert saved records (files, folders of *.json, or -) in one run.",
+    "generate": "Create the MIDI of a song (BILLED separation first with --song), then write it.",
+    "serve": "Receive the API's callbacks; write each delivered record once.",
+}
+
+
+def load_verb(name: str) -> click.Command:
+    """The command of a lazy verb, its module imported now."""
+    if name == "convert":
+        from .convert import convert_verb as verb
+    elif name == "generate":
+        from .generate import generate as verb
+    elif name == "serve":
+        from .serve import serve as verb
+    else:
+        raise KeyError(name)
+    return verb
+
 
 class DefaultVerbGroup(click.Group):
-    """A group whose first argument is a verb, or else belongs to the default verb."""
+    """A group whose first argument is a verb, or else belongs to the default verb; the
+    verbs of ``LAZY_VERBS`` are imported on first use (click's lazy-loading pattern)."""
 
     default_verb = "fetch"
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every verb's name, the lazy ones too, sorted (as click lists them)."""
+        return sorted({*self.commands, *LAZY_VERBS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """A verb by name, a lazy one imported now."""
+        if cmd_name in LAZY_VERBS and cmd_name not in self.commands:
+            return load_verb(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The verbs and their short help as click lists them (``Group.format_commands``),
+        without importing the lazy ones: their short help is in ``LAZY_VERBS``."""
+        from gettext import gettext as _
+
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = [
+            (name, self.commands[name].get_short_help_str(limit) if name in self.commands
+             else LAZY_VERBS[name])
+            for name in names
+        ]
+        with formatter.section(_("Commands")):
+            formatter.write_dl(rows)
 
     def main(
         self,
@@ -84,7 +129,7 @@ class DefaultVerbGroup(click.Group):
         args = list(sys.argv[1:] if args is None else args)
         before_dashes = args[: args.index("--")] if "--" in args else args
         run: Any
-        if args and args[0] in self.commands:
+        if args and (args[0] in self.commands or args[0] in LAZY_VERBS):
             run = super().main
         elif any(arg in ("-h", "--help") for arg in before_dashes):
             run, args = super().main, ["--help"]  # the options and the verbs
@@ -169,11 +214,6 @@ def fetch(task_ids: tuple[str, ...], **options: Any) -> None:
         code = report_exception(exc, console, options)
     signals.settle()
     sys.exit(code)
-
-
-cli.add_command(generate)
-cli.add_command(serve)
-cli.add_command(convert_verb)
 
 
 def check_combinations(options: dict[str, Any]) -> None:

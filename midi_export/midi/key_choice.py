@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from ..errors import UsageError
 from ..record import Record
-from .report import KeyReport
 
 if TYPE_CHECKING:
     from ..music.analyse import Analysis
     from ..music.key import KeyEstimate
+    from .option_reports import KeyReport
 
 __all__ = ["KEY_MIN_CONFIDENCE", "KeyChoice", "choose_key", "key_option"]
 
@@ -77,6 +77,8 @@ def choose_key(
 
         found = estimate_key(record.instruments, programs=programs)
     if found is None:
+        from .option_reports import KeyReport
+
         report = KeyReport("auto", None, False, min_confidence=KEY_MIN_CONFIDENCE)
         warnings = []
         if _has_pitched_notes(record, programs):
@@ -93,6 +95,8 @@ def choose_key(
 
 
 def _report(mode: str, written: KeyEstimate | None, found: KeyEstimate) -> KeyReport:
+    from .option_reports import KeyReport
+
     auto = mode == "auto"
     return KeyReport(
         mode="auto" if auto else "fixed",

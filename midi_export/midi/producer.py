@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
-from .report import CleanReport, DrumsReport, InstrumentReport
+from .option_reports import CleanReport, DrumsReport
+from .report import InstrumentReport
 
 if TYPE_CHECKING:
     from ..music.drum_maps import DrumMap

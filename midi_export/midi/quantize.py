@@ -42,7 +42,7 @@ from numbers import Real
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
-from .report import QuantizeReport
+from .option_reports import QuantizeReport
 
 if TYPE_CHECKING:
     from .report import InstrumentReport

@@ -115,13 +115,13 @@ class TempoChoice(NamedTuple):
     analysis: Analysis | None = None
 
 
-_SIGNATURE_RE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+_SIGNATURE_RE = r"^\s*(\d+)\s*/\s*(\d+)\s*$"  # compiled by re on first use
 
 
 def parse_time_signature(text: str) -> tuple[int, int]:
     """``"7/8"`` -> (7, 8): any numerator 1..255 over a power of two 1..128 (``UsageError``
     otherwise, the value shown cut to 40 characters)."""
-    match = _SIGNATURE_RE.match(text) if isinstance(text, str) else None
+    match = re.match(_SIGNATURE_RE, text) if isinstance(text, str) else None
     if match is None:
         raise UsageError(f"metre {brief(text)} is not N/D (examples: 3/4, 6/8, 12/8)")
     # int() refuses 4,300 digits: a number longer than 3 digits is out of range anyway

@@ -82,7 +82,7 @@ FUZZY_BUDGET: Final = 256
 _FUZZY_CUTOFF: Final = 0.8  # difflib ratio on folded names: catches typos, not other words
 _FUZZY_MAX_LEN: Final = 64  # longer folded names skip difflib (they are not typos of a name)
 _MAX_WORDS: Final = 4  # the longest known name inside a name, in words ("lead 8 bass lead")
-_INTEGER = re.compile(r"[+-]?0*[0-9]{1,9}")  # longer is no number of ours: a name
+_INTEGER = r"[+-]?0*[0-9]{1,9}"  # longer is no number of ours: a name
 # A word that says a part's role rather than its instrument: inside a longer name, another
 # known word wins ("Guitar Lead" is a guitar).
 _ROLE_WORDS: Final = frozenset({"lead"})
@@ -190,7 +190,7 @@ def _shown(text: str, limit: int = 60) -> str:
 def _resolve_program_text(text: str) -> ProgramMatch:
     if not text:
         raise UsageError("an empty program: give a number 0..127, a GM name or 'drums'")
-    if _INTEGER.fullmatch(text):
+    if re.fullmatch(_INTEGER, text):
         return resolve_program_value(int(text))
     match = _match_name(text)
     if match.source == "fallback":
@@ -248,7 +248,7 @@ def parse_program_option(text: str) -> tuple[str, int | str]:
             f'--program expects NAME=PROGRAM, e.g. --program "Lead Vocals=53" or '
             f'--program "Percussion=drums"; got {_shown(text)}'
         )
-    program: int | str = int(value) if _INTEGER.fullmatch(value) else value
+    program: int | str = int(value) if re.fullmatch(_INTEGER, value) else value
     resolve_program_value(program)
     return name, program
 

@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import cast
+
+import click
 
 from midi_export.cli import cli
+from midi_export.cli.app import LAZY_VERBS, load_verb
 from midi_export.errors import ExitCode
 
 from conftest import fixture_path, run_cli
@@ -47,4 +51,19 @@ def test_the_default_verb_speaks_as_the_command_itself(tmp_path: Path) -> None:
 
 
 def test_the_verbs_are_click_commands_of_the_group() -> None:
-    assert {"fetch", "generate", "serve"} <= set(cli.commands)  # type: ignore[attr-defined]
+    group = cast(click.Group, cli)
+    with click.Context(group) as ctx:
+        names = group.list_commands(ctx)
+        assert names == sorted(names) and {"convert", "fetch", "generate", "serve"} <= set(names)
+        for name in names:
+            verb = group.get_command(ctx, name)
+            assert isinstance(verb, click.Command) and verb.name == name
+
+
+def test_the_lazy_verbs_short_help_is_each_verbs_own() -> None:
+    # fetch-mid --help lists the lazy verbs from LAZY_VERBS without importing them
+    assert set(LAZY_VERBS) == {"convert", "generate", "serve"}
+    for name, short_help in LAZY_VERBS.items():
+        verb = load_verb(name)
+        assert verb.name == name
+        assert verb.get_short_help_str(1000) == short_help

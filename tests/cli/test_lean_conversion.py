@@ -1,6 +1,8 @@
 """A plain offline conversion loads only what it uses (its start-up is most of a small
-record's time): no numpy, mido, pretty_midi or requests, and none of the tempo, metre and
-key estimator's modules, which only ``--bpm auto`` and ``--key auto`` need."""
+record's time): no numpy, mido, pretty_midi or requests, none of the tempo, metre and key
+estimator's modules, which only ``--bpm auto`` and ``--key auto`` need, none of the other
+verbs (``convert``, ``generate``, ``serve``: imported when they run) and not the optional
+stages' report classes (``option_reports``)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,11 @@ from pathlib import Path
 
 DEMO = Path(__file__).resolve().parents[2] / "fixtures" / "demo-song.json"
 
-PROBE = """
+LAZY = ("midi_export.cli.convert", "midi_export.cli.generate", "midi_export.cli.serve",
+        "midi_export.midi.option_reports")
+
+PROBE = f"""
+LAZY = {LAZY!r}
 import json, sys
 from midi_export.cli import main
 try:
@@ -19,14 +25,16 @@ try:
 except SystemExit as exc:
     code = exc.code
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in
-                ("numpy", "mido", "pretty_midi", "requests") or m.startswith("midi_export.music."))
-print(json.dumps({"code": code, "loaded": loaded}), file=sys.stderr)
+                ("numpy", "mido", "pretty_midi", "requests") or m.startswith("midi_export.music.")
+                or m in LAZY)
+print(json.dumps({{"code": code, "loaded": loaded}}), file=sys.stderr)
 """
 
 
-def _loaded(tmp_path: Path, *options: str) -> tuple[int, list[str]]:
-    argv = ["fetch-mid", "--from-json", str(DEMO), "-o", str(tmp_path / "song.mid"), "-q",
-            *options]
+def _loaded(tmp_path: Path, *options: str, argv: list[str] | None = None) -> tuple[int, list[str]]:
+    if argv is None:
+        argv = ["fetch-mid", "--from-json", str(DEMO), "-o", str(tmp_path / "song.mid"), "-q",
+                *options]
     done = subprocess.run([sys.executable, "-c", f"import sys; sys.argv = {argv!r}\n" + PROBE],
                           capture_output=True, text=True, check=False)
     result = json.loads(done.stderr.strip().splitlines()[-1])
@@ -52,3 +60,23 @@ def test_bpm_auto_loads_the_estimator(tmp_path: Path) -> None:
     code, loaded = _loaded(tmp_path, "--bpm", "auto")
     assert code == 0
     assert "numpy" in loaded and "midi_export.music.estimates" in loaded
+
+
+def test_a_plain_conversion_and_the_help_load_no_other_verb(tmp_path: Path) -> None:
+    code, loaded = _loaded(tmp_path)
+    assert code == 0 and not set(LAZY) & set(loaded)
+    code, loaded = _loaded(tmp_path, argv=["fetch-mid", "--help"])
+    assert code == 0 and not set(LAZY) & set(loaded)
+
+
+def test_each_verb_and_each_optional_report_loads_when_used(tmp_path: Path) -> None:
+    # the probe sees the lazy modules when they are used (the test above is not vacuous)
+    code, loaded = _loaded(tmp_path, argv=["fetch-mid", "convert", str(DEMO), "-o",
+                                           str(tmp_path / "out"), "-q", "--quantize", "1/16"])
+    assert code == 0
+    assert {"midi_export.cli.convert", "midi_export.midi.option_reports"} <= set(loaded)
+    for verb in ("generate", "serve"):
+        code, loaded = _loaded(tmp_path, argv=["fetch-mid", verb, "--help"])
+        assert code == 0 and f"midi_export.cli.{verb}" in loaded
+    code, loaded = _loaded(tmp_path, "--force", "--key", "C")
+    assert code == 0 and "midi_export.midi.option_reports" in loaded

@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .metre_evidence import beat_arrays
+from .downbeat import beat_arrays
 
 if TYPE_CHECKING:
     import numpy as np

@@ -1,5 +1,7 @@
 """Which beat of the bar is "1": the downbeat, from chord changes, kicks, bass and crashes.
 
+``beat_arrays`` gives the evidence per beat (chord change, kick and bass, snare, crash,
+accent), the one reading of it the 4/4 model and the metre's bar evidence share.
 ``bar_start`` is used twice by the tempo estimator: to score how consistently a candidate
 tempo's bars are marked, and to place the first downbeat of the chosen one.
 """
@@ -16,7 +18,7 @@ if TYPE_CHECKING:
 
     FloatArray = npt.NDArray[np.float64]
 
-__all__ = ["bar_start"]
+__all__ = ["bar_start", "beat_arrays"]
 
 
 def bar_start(
@@ -32,33 +34,8 @@ def bar_start(
     """
     import numpy as np
 
-    t = ev.t
-    u = (t - phase) / period
-    k = np.round(u).astype(np.int64)
-    near = np.abs(u - k) < 0.15
-    k0 = int(k.min())
-    kk = k - k0
-    nbeats = int(kk.max()) + 1
-    low = np.bincount(kk[near], ev.low[near], nbeats).astype(np.float64)
-    snare = np.bincount(kk[near], ev.snare[near], nbeats).astype(np.float64)
-    crash = np.bincount(kk[near], ev.crash[near], nbeats).astype(np.float64)
-    chroma = np.zeros((nbeats + 1, 12))
-    # the events' beats never decrease (times are sorted): one sum per run of equal beats
-    kb = np.clip(np.floor(u + 0.15).astype(np.int64) - k0, 0, nbeats)
-    first = np.flatnonzero(np.concatenate(([True], kb[1:] != kb[:-1])))
-    chroma[kb[first]] = np.add.reduceat(ev.pcs, first, axis=0)
-    norm = np.linalg.norm(chroma, axis=1)
-    unit = chroma / (norm[:, None] + 1e-9)
-    change = np.zeros(nbeats)
-    both = (norm[1:nbeats] > 1e-6) & (norm[: nbeats - 1] > 1e-6)
-    change[1:] = np.where(both, 1.0 - (unit[1:nbeats] * unit[: nbeats - 1]).sum(axis=1), 0.0)
-
-    def scaled(x: FloatArray) -> FloatArray:
-        m = float(x[x > 0].mean()) if (x > 0).any() else 1.0
-        return np.minimum(1.0, x / m)
-
-    low_s, snare_s, crash_s = scaled(low), scaled(snare), scaled(crash)
-    change_on = (change > 0.35).astype(np.float64)
+    k0, change_on, low_s, snare_s, crash_s, _ = beat_arrays(ev, period, phase)
+    nbeats = change_on.size
     idx = np.arange(nbeats) + k0
     scores = []
     per_position: list[tuple[float, float]] = []
@@ -84,3 +61,34 @@ def bar_start(
         bonus = 1.2 * votes / ev.edges.size
         best = int(np.argmax(np.array(scores) + bonus))
     return best, changes, low_clarity
+
+
+def beat_arrays(ev: Onsets, period: float, phase: float) -> tuple[Any, ...]:
+    """Per beat: chord change (0/1), kick+bass, snare, crash, accent, each scaled to ~1."""
+    import numpy as np
+
+    u = (ev.t - phase) / period
+    k = np.round(u).astype(np.int64)
+    near = np.abs(u - k) < 0.15
+    k0 = int(k.min())
+    kk = k - k0
+    nb = int(kk.max()) + 1
+
+    def scaled(x: Any) -> Any:
+        m = float(x[x > 0].mean()) if (x > 0).any() else 1.0
+        return np.minimum(1.0, x / m)
+
+    low = scaled(np.bincount(kk[near], ev.low[near], nb))
+    snare = scaled(np.bincount(kk[near], ev.snare[near], nb))
+    crash = scaled(np.bincount(kk[near], ev.crash[near], nb))
+    acc = scaled(np.bincount(kk[near], ev.accent[near], nb))
+    chroma = np.zeros((nb + 1, 12))
+    kb = np.clip(np.floor(u + 0.15).astype(np.int64) - k0, 0, nb)  # non-decreasing: t sorted
+    first = np.flatnonzero(np.concatenate(([True], kb[1:] != kb[:-1])))
+    chroma[kb[first]] = np.add.reduceat(ev.pcs, first, axis=0)
+    norm = np.linalg.norm(chroma, axis=1)
+    unit = chroma / (norm[:, None] + 1e-9)
+    change = np.zeros(nb)
+    both = (norm[1:nb] > 1e-6) & (norm[: nb - 1] > 1e-6)
+    change[1:] = np.where(both, 1.0 - (unit[1:nb] * unit[: nb - 1]).sum(axis=1), 0.0)
+    return k0, (change > 0.35).astype(np.float64), low, snare, crash, acc

@@ -49,6 +49,7 @@ from .beats import (
     metrical_fit,
     refine,
 )
+from .downbeat import beat_arrays
 from .estimates import MetreEstimate, TempoCandidate, TempoEstimate, metre_name
 from .metre_weights import FEATURES, MEAN, SCALE, WEIGHTS
 
@@ -164,7 +165,7 @@ def metre_hypotheses(
         o_c = math.log2(bpm / COMPOUND_PRIOR_BPM) if comp else 0.0
         x, _ = evidence.tatum_sequence(ev, period, phase, d)
         seq, coverage = evidence.code_sequence(starts, codes, period, phase, d)
-        arrays = evidence.beat_arrays(ev, period, phase)
+        arrays = beat_arrays(ev, period, phase)
         backbone = min(1.0, math.log2(ioi / period) ** 2) if ioi == ioi else 0.0
         per_bar = {}
         for bpb in (2, 3, 4):

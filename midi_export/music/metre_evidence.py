@@ -13,8 +13,8 @@ and ``phase`` in seconds) and measures one thing ``metre`` turns into features:
 - ``tatum_sequence`` and ``self_similarity``: the accent sequence per tatum and how it
   repeats one and two bars on; ``note_codes``, ``code_sequence`` and ``repeat_share``: the
   exact repetition of the pitch sequence (folk tunes repeat phrases);
-- ``beat_arrays`` and ``bar_evidence``: per beat chord changes, kicks and bass, snares,
-  crashes, accents, and how clearly a bar of N beats shows in them.
+- ``bar_evidence``: how clearly a bar of N beats shows in the per-beat chord changes, kicks
+  and bass, snares, crashes and accents of ``downbeat.beat_arrays``.
 
 numpy is imported inside the functions, so importing this module stays cheap.
 """
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "bar_evidence",
-    "beat_arrays",
     "code_sequence",
     "compound_loglik",
     "note_codes",
@@ -144,37 +143,6 @@ def pair_contrast(ev: Onsets, beat: float, phase: float) -> float:
     if g.shape[0] < 4:
         return 0.0
     return float(g[:, 0].mean() - g[:, 1].mean()) / (float(x.mean()) or 1.0)
-
-
-def beat_arrays(ev: Onsets, period: float, phase: float) -> tuple[Any, ...]:
-    """Per beat: chord change (0/1), kick+bass, snare, crash, accent, each scaled to ~1."""
-    import numpy as np
-
-    u = (ev.t - phase) / period
-    k = np.round(u).astype(np.int64)
-    near = np.abs(u - k) < 0.15
-    k0 = int(k.min())
-    kk = k - k0
-    nb = int(kk.max()) + 1
-
-    def scaled(x: Any) -> Any:
-        m = float(x[x > 0].mean()) if (x > 0).any() else 1.0
-        return np.minimum(1.0, x / m)
-
-    low = scaled(np.bincount(kk[near], ev.low[near], nb))
-    snare = scaled(np.bincount(kk[near], ev.snare[near], nb))
-    crash = scaled(np.bincount(kk[near], ev.crash[near], nb))
-    acc = scaled(np.bincount(kk[near], ev.accent[near], nb))
-    chroma = np.zeros((nb + 1, 12))
-    kb = np.clip(np.floor(u + 0.15).astype(np.int64) - k0, 0, nb)  # non-decreasing: t sorted
-    first = np.flatnonzero(np.concatenate(([True], kb[1:] != kb[:-1])))
-    chroma[kb[first]] = np.add.reduceat(ev.pcs, first, axis=0)
-    norm = np.linalg.norm(chroma, axis=1)
-    unit = chroma / (norm[:, None] + 1e-9)
-    change = np.zeros(nb)
-    both = (norm[1:nb] > 1e-6) & (norm[: nb - 1] > 1e-6)
-    change[1:] = np.where(both, 1.0 - (unit[1:nb] * unit[: nb - 1]).sum(axis=1), 0.0)
-    return k0, (change > 0.35).astype(np.float64), low, snare, crash, acc
 
 
 def bar_evidence(arrays: tuple[Any, ...], bpb: int) -> tuple[int, dict[str, float]]:

@@ -39,6 +39,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE.parent) not in sys.path:
     sys.path.insert(0, str(HERE.parent))
 
+from evaluation.score import tempo_class  # noqa: E402  (the quick set's classes)
 from midi_export import analyse, gm_program, parse_record  # noqa: E402
 from midi_export.music.key import mirex_score  # noqa: E402
 
@@ -48,15 +49,6 @@ PEERS = HERE / "cache" / "peers"
 GROUPS = ("synthetic", "debian", "freedoom", "mma", "m21")
 METRES = ("4/4", "2/4", "3/4", "6/8", "9/8", "12/8", "other")
 CLASSES = ("double", "half", "3:2", "2:3", "other")
-
-
-def tempo_class(estimate: float, truth: float) -> str:
-    ratio = estimate / truth
-    for name, r in (("within 2%", 1.0), ("double", 2.0), ("half", 0.5), ("3:2", 1.5),
-                    ("2:3", 2.0 / 3.0)):
-        if abs(ratio / r - 1.0) <= 0.02:
-            return name
-    return "other"
 
 
 def near_bar(t: float, origin: float, bar: float, tol: float = BAR_TOL) -> bool:

@@ -22,6 +22,11 @@ __all__ = [
     "summary_lines",
 ]
 
+#: rows and warnings shown without -v: a record of 10,000 instruments printed 20,000 lines;
+#: the rest are counted on one line (``-v`` and ``--json`` give every one)
+SHOWN_INSTRUMENTS = 40
+SHOWN_WARNINGS = 30
+
 
 def format_tempo(report: ConversionReport) -> str:
     """``96 BPM (auto from drums, confidence 0.91, downbeat at 0.625 s)``, or ``120 BPM``."""
@@ -130,7 +135,8 @@ def summary_lines(
         )
     names = [printable(ins.name) for ins in report.instruments]  # padded as shown
     name_width = min(28, max((len(name) for name in names), default=4))
-    for ins, shown in zip(report.instruments, names, strict=True):
+    listed = len(names) if verbose else min(len(names), SHOWN_INSTRUMENTS)
+    for ins, shown in zip(report.instruments[:listed], names[:listed], strict=True):
         name = shown[:name_width]
         if not ins.written:
             dropped = f"; {ins.notes_dropped} invalid" if ins.notes_dropped else ""
@@ -161,8 +167,16 @@ def summary_lines(
         )
         if verbose:
             lines.extend(f"        {problem}" for problem in ins.problems)
+    if listed < len(names):
+        lines.append(f"  ... and {plural(len(names) - listed, 'more instrument')} "
+                     "(-v lists every one, and so does --json)")
     lines.extend(f"  stem  {path}" for path in stems)
-    lines.extend(f"warning: {one_line(warning)}" for warning in report.warnings)
+    warnings = report.warnings
+    told = len(warnings) if verbose else min(len(warnings), SHOWN_WARNINGS)
+    lines.extend(f"warning: {one_line(warning)}" for warning in warnings[:told])
+    if told < len(warnings):
+        lines.append(f"warning: ... and {plural(len(warnings) - told, 'more warning')} "
+                     "(-v shows every one, and so does --json)")
     return lines
 
 

@@ -103,3 +103,50 @@ def test_split_names_stems_after_their_instrument_in_any_script(tmp_path: Path) 
     assert "nonlatin-08-acoustic-grand-piano.mid" in names  # 🎹🎹 has no letter
     assert len(names) == 13
     assert "  stem  out/nonlatin-05-ギター.mid" in result.stderr.splitlines()
+
+
+def many_unknown(count: int) -> dict[str, object]:
+    """``count`` instruments no General MIDI name matches, each with one note and one invalid
+    note: two warnings each."""
+    instruments = [{"name": f"Widget {i}", "notes": [
+        {"pitch": 60, "start": 0.0, "end": 0.5, "velocity": 0.5},
+        {"pitch": 200, "start": 0.0, "end": 0.5, "velocity": 0.5}]} for i in range(count)]
+    return {"code": 200, "msg": "success",
+            "data": {"taskId": "many", "midiData": {"state": "complete",
+                                                    "instruments": instruments}}}
+
+
+def test_a_record_of_many_instruments_gets_a_readable_summary(tmp_path: Path) -> None:
+    from midi_export.cli.summary import SHOWN_INSTRUMENTS, SHOWN_WARNINGS
+
+    source = write(tmp_path, "many", many_unknown(100))
+    lines = run_cli(["--from-json", source], tmp_path).stderr.splitlines()
+    rows = [ln for ln in lines if ln.startswith("  ch")]
+    assert [r.split()[2:4] for r in rows[:2]] == [["Widget", "0"], ["Widget", "1"]]
+    assert len(rows) == SHOWN_INSTRUMENTS < 100
+    assert f"  ... and {100 - SHOWN_INSTRUMENTS} more instruments (-v lists every one, and so " \
+           "does --json)" in lines
+    warnings = [ln for ln in lines if ln.startswith("warning: ")]
+    # 15 channels shared, then two for each instrument: the record-wide ones come first
+    assert sum(w.startswith("warning: channel") for w in warnings) == 15
+    assert len(warnings) == SHOWN_WARNINGS + 1
+    assert warnings[-1] == (f"warning: ... and {15 + 200 - SHOWN_WARNINGS} more warnings (-v "
+                            "shows every one, and so does --json)")
+    assert len(lines) == 1 + SHOWN_INSTRUMENTS + 1 + SHOWN_WARNINGS + 1
+
+    verbose = run_cli(["--from-json", source, "-v", "--force"], tmp_path).stderr.splitlines()
+    assert sum(ln.startswith("  ch") for ln in verbose) == 100
+    assert sum(ln.startswith("warning: ") for ln in verbose) == 215
+    assert not any("... and" in ln for ln in verbose)
+    report = json.loads(run_cli(["--from-json", source, "--json", "--force"], tmp_path).stdout)
+    assert len(report["report"]["instruments"]) == 100
+    assert len(report["report"]["warnings"]) == 215
+
+
+def test_a_record_at_the_limits_is_listed_whole(tmp_path: Path) -> None:
+    from midi_export.cli.summary import SHOWN_INSTRUMENTS
+
+    source = write(tmp_path, "few", many_unknown(SHOWN_INSTRUMENTS))
+    lines = run_cli(["--from-json", source], tmp_path).stderr.splitlines()
+    assert sum(ln.startswith("  ch") for ln in lines) == SHOWN_INSTRUMENTS
+    assert not any(ln.startswith("  ... and") for ln in lines)

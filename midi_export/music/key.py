@@ -6,13 +6,22 @@ starting on a bar line counts 2x, on another beat 1.5x), times 1.5 for bass note
 programs, or below MIDI 48: the bass tells the tonic). The histogram is correlated
 (Pearson) with the 24 rotations of a major and a minor key profile, and the first and last
 bass notes vote for the key of their pitch class (``ENDS_WEIGHT``: music starts and ends on
-its tonic). The best is the key, the second the runner-up.
+its tonic). With a grid, the last vote counts twice when the record ends on a held chord
+(no note starts in its last ``HELD_BEATS`` beats), the mark of a real ending: a record can
+also end anywhere (cut, faded, transcribed for its first minutes), and a loop cut
+mid-phrase ends on any of its chords. With a grid, phrases vote too (``PHRASE_WEIGHT``):
+phrases tend to start on the tonic, so each key gets the share of phrase starts (the first
+beat of every ``PHRASE_BARS``-th bar from the first downbeat) whose bass is on its tonic
+(of the bass notes there, the pitch class sounding longest less than a fifth above the
+lowest); melodies without bass notes get no phrase vote. The best is the key, the second
+the runner-up.
 
 Relative keys (C major and A minor) share their notes, so their scores are near ties. When
 the best two are relatives within ``TIE_MARGIN``, the tie is broken by tonic evidence that
 profiles do not see: which of the two tonics the bass holds longest, which one the last and
-the first bass notes are on, and for the minor key how much its raised 7th (G# in A minor)
-sounds against its flat 7th. ``KeyEstimate.tie_break`` says when this decided.
+the first bass notes and the phrase starts are on, and for the minor key how much its raised
+7th (G# in A minor) sounds against its flat 7th. ``KeyEstimate.tie_break`` says when this
+decided.
 
 The confidence maps the margin between the best and the second score to 0..1
 (``1 - exp(-margin / 0.04)``), times a factor for very few notes (and 0.6 after a
@@ -82,6 +91,9 @@ PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 DEFAULT_PROFILE = "albrecht"
 TIE_MARGIN = 0.06
 ENDS_WEIGHT = 0.2
+PHRASE_WEIGHT = 0.2
+PHRASE_BARS = 4
+HELD_BEATS = 2.0
 
 # key signatures (sharps -7..7) and their keys, as MIDI files and mido name them
 _MAJOR_BY_SHARPS = ("Cb", "Gb", "Db", "Ab", "Eb", "Bb", "F", "C", "G", "D", "A", "E", "B",
@@ -254,7 +266,41 @@ def pitch_class_weights(
     t0 = float(start.min())
     first = start <= t0 + 0.25
     hints["first_bass"] = int(pc[first][np.argmin(pitch[first])]) if first.any() else None
+    if grid is not None:
+        down, beat, bpb = grid
+        hints["held_end"] = t_end - float(start.max()) >= HELD_BEATS * beat
+        hints["phrase_bass"] = _phrase_bass(arr[is_bass], down, beat, max(1, bpb) * beat)
     return hist, bass_hist, hints
+
+
+def _phrase_bass(rows: Any, down: float, beat: float, bar: float) -> Any:
+    """The share of phrase starts (the first beat of every ``PHRASE_BARS``-th bar from the
+    first downbeat, one beat long) whose bass is on each pitch class, or None without bass
+    notes there. A window's bass is the pitch class sounding longest in it less than a fifth
+    above its lowest note."""
+    import numpy as np
+
+    if rows.size == 0:
+        return None
+    pitch, start, end = rows[:, 0], rows[:, 1], rows[:, 2]
+    period = PHRASE_BARS * bar
+    k = np.maximum(np.ceil((start - beat - down) / period), 0.0)  # first window ending later
+    t0 = down + k * period
+    inside = (start < t0 + beat) & (end > t0)
+    if not inside.any():
+        return None
+    k, t0 = k[inside].astype(np.int64), t0[inside]
+    pitch, start, end = pitch[inside], start[inside], end[inside]
+    lowest = np.full(int(k.max()) + 1, np.inf)
+    np.minimum.at(lowest, k, pitch)
+    low = pitch < lowest[k] + 7
+    overlap = np.minimum(end, t0 + beat) - np.maximum(start, t0)
+    cells = np.bincount(k[low] * 12 + pitch[low].astype(np.int64) % 12, overlap[low],
+                        12 * (int(k.max()) + 1)).reshape(-1, 12)
+    cells = cells[cells.sum(axis=1) > 0]
+    if cells.size == 0:
+        return None
+    return np.bincount(np.argmax(cells, axis=1), minlength=12) / len(cells)
 
 
 def key_of_notes(
@@ -281,11 +327,16 @@ def key_of_notes(
     h = h / (np.linalg.norm(h) + 1e-12)
     r = _profiles(profile) @ h
     if ends_weight:
-        # music starts and ends on its tonic: the first and last bass notes vote
-        for hint, share in (("last_bass", 1.0), ("first_bass", 0.5)):
+        # music starts and ends on its tonic: the first and last bass notes vote, the last
+        # twice over a held final chord
+        last = 2.0 if hints.get("held_end") else 1.0
+        for hint, share in (("last_bass", last), ("first_bass", 0.5)):
             pc = hints.get(hint)
             if pc is not None:
                 r = r + ends_weight * share * (np.arange(24) % 12 == pc)
+    phrase = hints.get("phrase_bass")
+    if phrase is not None:  # phrases start on the tonic: the bass at every phrase start
+        r = r + PHRASE_WEIGHT * phrase[np.arange(24) % 12]
     order = np.argsort(-r)
     best, second = int(order[0]), int(order[1])
     used_tie = False
@@ -319,6 +370,9 @@ def _tonic_evidence(k: int, hist: Any, bass: Any, hints: dict[str, Any]) -> floa
     total_bass = float(bass.sum())
     e = float(bass[tonic]) / total_bass if total_bass > 0 else 0.0
     e += 0.3 * (hints.get("last_bass") == tonic) + 0.15 * (hints.get("first_bass") == tonic)
+    phrase = hints.get("phrase_bass")
+    if phrase is not None:
+        e += 0.5 * float(phrase[tonic])
     if k >= 12:  # minor: the raised 7th against the flat 7th
         lead, flat = hist[(tonic + 11) % 12], hist[(tonic + 10) % 12]
         tot = float(hist.sum()) or 1.0

@@ -126,3 +126,53 @@ def test_every_signature_has_the_name_mido_gives_it() -> None:
             data = msg.bytes()[3:]
             assert (data[0] - 256 if data[0] > 127 else data[0], data[1]) == (
                 sharps, 1 if mode == "minor" else 0), key.name
+
+
+_TRIADS = {0: (0, 4, 7), 2: (2, 5, 9), 4: (4, 7, 11), 5: (5, 9, 0), 7: (7, 11, 2), 9: (9, 0, 4)}
+_BEAT = 0.5
+
+
+def _loop(roots: tuple[int, ...], bars: int, *, final: int | None = None,
+          cut: float | None = None) -> list[tuple[int, float, float, float, bool]]:
+    """A 4/4 loop of triads (white notes only), one a bar: the bass on the root every beat,
+    the chord held, a melody of its tones in eighths; then a final chord held two bars, or
+    the whole cut at ``cut`` bars (the notes sounding then clipped, as a cut record)."""
+    notes = []
+    bar = 4 * _BEAT
+    for b in range(bars):
+        root, t = roots[b % len(roots)], b * bar
+        notes += [(36 + root, t + q * _BEAT, t + q * _BEAT + 0.45, 0.8, True) for q in range(4)]
+        notes += [(60 + p, t, t + bar - 0.05, 0.6, False) for p in _TRIADS[root]]
+        notes += [(72 + p, t + e * _BEAT / 2, t + e * _BEAT / 2 + 0.2, 0.7, False)
+                  for e, p in enumerate((_TRIADS[root] * 3)[:8])]
+    if final is not None:
+        t = bars * bar
+        notes += [(36 + final, t, t + 2 * bar, 0.8, True)]
+        notes += [(60 + p, t, t + 2 * bar, 0.6, False) for p in _TRIADS[final]]
+    if cut is not None:
+        notes = [(p, s, min(e, cut * bar), v, b) for p, s, e, v, b in notes if s < cut * bar]
+    return notes
+
+
+@pytest.mark.parametrize(("roots", "cut", "name"), [
+    ((9, 5, 2, 4), 22.5, "Am"),  # Am F Dm Em, cut in a Dm bar: the last bass is D
+    ((9, 5, 2, 4), 22.9, "Am"),
+    ((0, 9, 5, 7), 22.5, "C"),  # C Am F G, cut in an F bar: the last bass is F
+])
+def test_a_loop_cut_mid_phrase_keeps_its_key(roots: tuple[int, ...], cut: float,
+                                              name: str) -> None:
+    notes = _loop(roots, 23, cut=cut)
+    key = key_of_notes(notes, (0.0, _BEAT, 4))
+    assert key is not None and key.name == name
+    # without the grid there are no phrase starts: the last bass note wins
+    no_grid = key_of_notes(notes)
+    assert no_grid is not None and no_grid.name != name
+
+
+def test_a_held_final_tonic_chord_still_decides() -> None:
+    # Am Em F G: every phrase starts on A, so the cut loop reads A minor ...
+    cut = key_of_notes(_loop((9, 4, 5, 7), 23, cut=22.5), (0.0, _BEAT, 4))
+    assert cut is not None and cut.name == "Am"
+    # ... but the same loop resolving to a C chord held two bars is in C
+    ended = key_of_notes(_loop((9, 4, 5, 7), 24, final=0), (0.0, _BEAT, 4))
+    assert ended is not None and ended.name == "C"

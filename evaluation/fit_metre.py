@@ -118,15 +118,19 @@ def accuracy(data: list[tuple[Any, ...]], mean: np.ndarray, scale: np.ndarray,
 
 
 def decide(x: np.ndarray, hyps: list[Any], mean: np.ndarray, scale: np.ndarray,
-           w: np.ndarray, threshold: float) -> str:
-    """The metre ``estimate_grid`` writes: the best hypothesis's, 4/4 below the threshold."""
+           w: np.ndarray, threshold: float, own: bool = False) -> str:
+    """The metre ``estimate_grid`` writes: the best hypothesis's, 4/4 when the readings in
+    4/4 keep more than ``1 - threshold`` of the probability (``own``: when the best metre's
+    own mass is below the threshold, the rule before 2026-12-02)."""
     score = ((x - mean) / scale) @ w
     p = np.exp(score - score.max())
     p /= p.sum()
     names = ["4/4" if h.metre == "2/4" else h.metre for h in hyps]  # as estimate_grid does
     best = names[int(np.argmax(score))]
-    mass = sum(float(pi) for pi, n in zip(p, names, strict=True) if n == best)
-    return best if best == "4/4" or mass >= threshold else "4/4"
+    mass = sum(float(pi) for pi, n in zip(p, names, strict=True) if n == (best if own else "4/4"))
+    if own:
+        return best if best == "4/4" or mass >= threshold else "4/4"
+    return best if best == "4/4" or 1.0 - mass >= threshold else "4/4"
 
 
 def cross_validate(data: list[tuple[Any, ...]], l2: float, folds: int) -> None:
@@ -134,21 +138,22 @@ def cross_validate(data: list[tuple[Any, ...]], l2: float, folds: int) -> None:
     the other folds, at several fallback thresholds."""
     names = sorted({d[0] for d in data})
     fold_of = {n: int(hashlib.sha256(n.encode()).hexdigest(), 16) % folds for n in names}
-    written: dict[float, list[tuple[str, str]]] = {
-        t: [] for t in (0.0, 0.5, 0.55, 0.6, 0.65, 0.7)}
+    rules = [(t, False) for t in (0.0, 0.7, 0.75, 0.8)] + [(0.6, True)]
+    written: dict[tuple[float, bool], list[tuple[str, str]]] = {r: [] for r in rules}
     for k in range(folds):
         train = [d for d in data if fold_of[d[0]] != k]
         test = [d for d in data if fold_of[d[0]] == k]
         mean, scale, w = fit(train, l2)
         for _, x, _, m, hyps in test:
-            for t in written:
-                written[t].append((m, decide(x, hyps, mean, scale, w, t)))
-    for t, pairs in written.items():
+            for t, own in written:
+                written[t, own].append((m, decide(x, hyps, mean, scale, w, t, own)))
+    for (t, own), pairs in written.items():
         non44 = [(m, g) for m, g in pairs if m != "4/4"]
         f44 = [(m, g) for m, g in pairs if m == "4/4"]
         per = {m: np.mean([g == m for mm, g in non44 if mm == m])
                for m in sorted({m for m, _ in non44})}
-        print(f"  held out, fallback below {t:.2f}: non-4/4 right "
+        rule = f"its own mass below {t:.2f}" if own else f"4/4 keeping over {1 - t:.2f}"
+        print(f"  held out, 4/4 when {rule}: non-4/4 right "
               f"{100 * np.mean([g == m for m, g in non44]):.1f}% of {len(non44)}, 4/4 written "
               f"otherwise {100 * np.mean([g != m for m, g in f44]):.1f}% of {len(f44)}; "
               + ", ".join(f"{m} {100 * v:.0f}%" for m, v in per.items()))

@@ -188,8 +188,9 @@ class MetreReport:
     ``beats_per_bar`` (felt beats: 2 in 6/8) and ``division`` (``"simple"``, ``"compound"``).
     With ``"auto"``: ``estimated`` (the best reading), its ``confidence`` (0..1), the
     ``runner_up`` metre and its confidence; ``fell_back`` is True when the best reading
-    was not confident enough (below ``min_confidence``) and 4/4 was written instead, or
-    when the tempo itself fell back.
+    was another metre but 4/4 was not ruled out (the confidence that the song is not in 4/4
+    below ``min_confidence``) and 4/4 was written instead, or when the tempo itself fell
+    back.
     """
 
     mode: Literal["fixed", "auto"]

@@ -5,9 +5,10 @@ difference, laid out with a pickup or a shift), with the fallback when the estim
 The metre: with a fixed tempo, 4/4 unless one is given (any ``N/D``, written as given); with
 ``bpm="auto"`` estimated (``metre="auto"``, the default there) or given (one of
 ``music.estimates.AUTO_METRES``, the grid then laid out in it). An estimated metre other
-than 4/4 whose confidence is below ``music.metre.MIN_CONFIDENCE`` is written as 4/4, with a
-warning. The file's tempo is in quarter notes whatever the metre (a 12/8 whose dotted
-quarter runs at 80 is written as 120 BPM); the report gives both (``tempo.pulse_bpm``).
+than 4/4 is written as 4/4, with a warning, when 4/4 is not ruled out: when the confidence
+that the song is not in 4/4 is below ``music.metre.MIN_CONFIDENCE``. The file's tempo is in
+quarter notes whatever the metre (a 12/8 whose dotted quarter runs at 80 is written as 120
+BPM); the report gives both (``tempo.pulse_bpm``).
 
 Round tempi (``round_tempo``): an estimate such as 95.9998 BPM is the least-squares fit of a
 96 BPM song's onsets; written as it is (625001 us per quarter) every DAW shows 95.9998 and a
@@ -235,8 +236,9 @@ def choose_tempo(
     met = analysis.metre
     if met.fell_back and not fell_back:
         warnings.append(
-            f"metre: the best reading is {met.estimated} but its confidence "
-            f"({met.confidence:.2f}) is below {MIN_CONFIDENCE}: written in 4/4 "
+            f"metre: the best reading is {met.estimated} (confidence {met.confidence:.2f}) "
+            f"but 4/4 is not ruled out (its readings keep more than "
+            f"{max(0.0, 1.0 - MIN_CONFIDENCE):.2f} of the probability): written in 4/4 "
             f"(metre {met.estimated!r} writes it anyway)"
         )
     written = 60e6 / tempo_map.main_tempo_us

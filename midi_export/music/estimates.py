@@ -132,8 +132,9 @@ class MetreEstimate:
 
     ``confidence`` is the probability mass of this metre among every reading weighed (1.0
     when the metre was given); ``runner_up`` the next most likely metre and its mass;
-    ``fell_back`` True when the best reading was another metre (``estimated``) whose
-    confidence was below the threshold, so 4/4 is written instead.
+    ``fell_back`` True when the best reading was another metre (``estimated``) but the
+    readings in 4/4 kept too much of the probability (``metre.MIN_CONFIDENCE``), so 4/4 is
+    written instead.
     """
 
     beats_per_bar: int = 4

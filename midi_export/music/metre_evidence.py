@@ -14,7 +14,10 @@ and ``phase`` in seconds) and measures one thing ``metre`` turns into features:
   repeats one and two bars on; ``note_codes``, ``code_sequence`` and ``repeat_share``: the
   exact repetition of the pitch sequence (folk tunes repeat phrases);
 - ``bar_evidence``: how clearly a bar of N beats shows in the per-beat chord changes, kicks
-  and bass, snares, crashes and accents of ``downbeat.beat_arrays``.
+  and bass, snares, crashes and accents of ``downbeat.beat_arrays``;
+- ``six_eighths``: in a bar of six 8ths, the 3rd and 5th against the 4th (quarters: 3/4,
+  dotted quarters: 6/8); ``long_notes``: how much the long notes (held, or before a rest)
+  start on one beat of the bar (melodies hold the downbeat, phrase ends included).
 
 numpy is imported inside the functions, so importing this module stays cheap.
 """
@@ -36,11 +39,13 @@ __all__ = [
     "bar_evidence",
     "code_sequence",
     "compound_loglik",
+    "long_notes",
     "note_codes",
     "on_pulse_share",
     "pair_contrast",
     "repeat_share",
     "self_similarity",
+    "six_eighths",
     "tatum_sequence",
     "triple_evidence",
 ]
@@ -230,3 +235,35 @@ def repeat_share(seq: Any, lag: int) -> float:
     either = (a >= 0) | (b >= 0)
     n = int(either.sum())
     return float(((a == b) & (a >= 0)).sum()) / n if n else 0.0
+
+
+def six_eighths(x: Any, j0: int, start: int) -> float:
+    """In a bar of six 8ths (tatum ``start`` mod 6 is its first), the accent on the 3rd and
+    5th 8ths against the 4th's, per mean accent: above 0 the bar moves in quarters (3/4),
+    below in dotted quarters (6/8)."""
+    import numpy as np
+
+    pos = (np.arange(x.size) + j0 - start) % 6
+    prof = np.bincount(pos, x, 6) / np.maximum(np.bincount(pos, None, 6), 1)
+    mean = float(prof.mean())
+    if x.size < 24 or mean <= 0:
+        return 0.0
+    return float(0.5 * (prof[2] + prof[4]) - prof[3]) / mean
+
+
+def long_notes(ev: Onsets, period: float, phase: float, bpb: int) -> float:
+    """How much the long notes (held, or followed by a rest: at least 1.4 beats to the next
+    onset) start on one position of a bar of ``bpb`` beats: 0 as by chance, 1 all there
+    (shrunk towards 0 when there are few)."""
+    import numpy as np
+
+    gap = np.diff(ev.t, append=ev.t[-1] + 2.0 * period) / period
+    u = (ev.t - phase) / period
+    k = np.round(u).astype(np.int64)
+    long = (np.abs(u - k) < 0.15) & (gap >= 1.4)
+    n = int(long.sum())
+    if n == 0:
+        return 0.0
+    counts = np.bincount(k[long] % bpb, None, bpb)
+    share = (float(counts.max()) + 1.0) / (n + bpb)
+    return (share - 1.0 / bpb) / (1.0 - 1.0 / bpb)

@@ -146,3 +146,45 @@ def test_2_4_is_written_only_when_given() -> None:
     assert all(c.metre != "2/4" for c in a.tempo.candidates)
     given = analyse(song, metre="2/4")
     assert given.metre.name == "2/4" and given.tempo.time_signature == (2, 4)
+
+
+def test_a_12_8_that_shares_its_threes_with_6_8_is_not_written_4_4() -> None:
+    # 12/8 and 6/8 split the evidence of threes (0.5 and 0.4): 4/4 keeps almost nothing,
+    # so the best reading is written (the best metre's own mass is below 0.6)
+    kit = [(36, 0, 110), (38, 3, 100), (36, 6, 110), (38, 9, 100)]
+    kit += [(42, s, 60) for s in range(12)]
+    a = analyse(metre_song(60 / 80, 20, 4, 3, drums=kit, bass_steps=[0],
+                           chord_steps=[0, 3, 6, 9]))
+    assert a.metre.name == "12/8" and not a.metre.fell_back
+    assert a.metre.confidence < 0.6 and a.metre.runner_up == "6/8"
+    assert a.tempo.pulse_bpm == pytest.approx(80, rel=0.02)
+
+
+def test_six_eighths_tells_quarters_from_dotted_quarters() -> None:
+    import numpy as np
+
+    from midi_export.music.metre_evidence import six_eighths
+
+    quarters = np.tile([2.0, 0.0, 1.0, 0.0, 1.0, 0.0], 8)  # 3/4: 8ths 1, 3, 5
+    dotted = np.tile([2.0, 0.0, 0.0, 1.0, 0.0, 0.0], 8)  # 6/8: 8ths 1 and 4
+    assert six_eighths(quarters, 0, 0) > 0.5 > -0.5 > six_eighths(dotted, 0, 0)
+    assert six_eighths(np.roll(quarters, 2), 0, 2) == pytest.approx(six_eighths(quarters, 0, 0))
+
+
+def test_long_notes_gather_on_the_downbeat_of_their_bar() -> None:
+    from midi_export.music.metre_evidence import long_notes
+    from midi_export.music.onsets import onset_events
+
+    from metres import instrument
+
+    # a melody in 3/4 at 120: a half note on 1, a quarter on 3, then three quarters
+    notes, t = [], 0.5
+    for bar in range(16):
+        for beats in ((2, 1) if bar % 2 == 0 else (1, 1, 1)):
+            notes.append((67 + bar % 5, t, t + 0.45 * beats, 0.7))
+            t += 0.5 * beats
+    ev = onset_events([instrument("Flute", notes)], None)
+    assert ev is not None
+    # 8 of the 9 long notes (the last one included) on 1: 0.62 once shrunk; in bars of 4
+    # they spread over two beats
+    assert long_notes(ev, 0.5, 0.5, 3) > 0.6 > 0.3 > long_notes(ev, 0.5, 0.5, 4)

@@ -5,11 +5,18 @@ position of the bar (``DOWNBEAT_FEATURES``, each centred over the positions): ki
 notes, crashes, snares (against), chord changes, accents (long and loud notes), the tonic
 triad's share of the notes there (when a first key estimate gives the triad), instruments
 that come in or stop there, whether the first and the last note fall there, notes that
-follow a rest or are followed by one (phrases start and end on strong beats), and how long
-the onsets there last before the next one (long notes fall on strong beats). The weights
-(``DOWNBEAT_WEIGHTS``) are a conditional logit over the positions, fitted by
-``evaluation/fit_downbeat.py`` on the development split. ``first_bar_line`` then gives the
-first bar line at or after the music starts (a pickup before it becomes a pickup bar).
+follow a rest or are followed by one (phrases start and end on strong beats), how long the
+onsets there last before the next one (long notes fall on strong beats), the share of the
+longest fifth of the onsets that fall there, how long a pickup the position makes (the
+share of a bar from the first beat of the music to it: pickups are mostly short), and how
+well the bars that start there each hold one major or minor triad (the harmony changes at
+the bar line). Two sets of weights: ``DOWNBEAT_WEIGHTS``, set by hand, for songs with drums
+(their pickups, which the drums mark, are pinned by the tests), and ``MELODY_WEIGHTS`` for
+the rest (melodies, chorales, bands without a kit): a conditional logit over the positions
+fitted by ``evaluation/fit_downbeat.py`` on the development split's songs without drums,
+the pickup's weight held at -5 (fitted freely, near -10, it leaves no pickup longer than
+half a bar to be found). ``first_bar_line`` then gives the first bar line at or after the
+music starts (a pickup before it becomes a pickup bar).
 
 numpy is imported inside the functions, so importing this module stays cheap.
 """
@@ -31,14 +38,19 @@ if TYPE_CHECKING:
 __all__ = [
     "DOWNBEAT_FEATURES",
     "DOWNBEAT_WEIGHTS",
+    "MELODY_WEIGHTS",
     "downbeat_features",
     "downbeat_position",
     "first_bar_line",
 ]
 
 DOWNBEAT_FEATURES = ("low", "crash", "snare", "change", "accent", "triad", "entries",
-                     "first_note", "last_note", "after_rest", "before_rest", "long")
-DOWNBEAT_WEIGHTS = (1.0, 1.5, -0.6, 1.0, 2.0, 2.0, 1.2, 0.0, 0.0, 0.0, 0.0, 0.0)
+                     "first_note", "last_note", "after_rest", "before_rest", "long",
+                     "pickup", "longest", "harmony")
+DOWNBEAT_WEIGHTS = (1.0, 1.5, -0.6, 1.0, 2.0, 2.0, 1.2, 0.0, 0.0, 0.0, 0.0, 0.0,
+                    0.0, 0.0, 0.0)
+MELODY_WEIGHTS = (1.02, 0, 0, 2.34, 5.66, 0.822, 0.511, -1.14, 0.121, 0.548, 0.0499, -0.466,
+                  -5, 1.36, 2.64)
 
 
 def downbeat_features(
@@ -87,20 +99,55 @@ def downbeat_features(
     ioi = np.concatenate((np.diff(ev.t), [period]))
     length = np.clip(np.log2(np.maximum(ioi, 1e-3) / period), -3.0, 2.0)
     long = np.bincount(k[near] % bpb, length[near], bpb) / n_near
+    # the pickup: how much of a bar comes before the position, counted from the first beat
+    # at or after the first note (first_bar_line's rule); pickups are mostly short
+    tol = min(0.05, 0.1 * period)
+    first_beat = math.ceil((float(ev.t[0]) - tol - phase) / period)
+    pickup = ((np.arange(bpb) - first_beat) % bpb) / bpb
+    # the longest fifth of the onsets (by the time to the next one): the share on each
+    longest = np.zeros(bpb)
+    if ioi.size > 4:
+        top = near & (ioi >= np.quantile(ioi[:-1], 0.8) - 1e-9)
+        longest = np.bincount(k[top] % bpb, None, bpb) / max(int(top.sum()), 1)
     columns = np.stack([per(low), per(crash), per(snare), per(change), per(acc), triad_share,
-                        entries, first, last, after_rest, before_rest, long], axis=1)
+                        entries, first, last, after_rest, before_rest, long, pickup, longest,
+                        _harmony(ev, period, phase, bpb, ioi)], axis=1)
     centred: npt.NDArray[np.float64] = columns - columns.mean(axis=0, keepdims=True)
     return centred
+
+
+def _harmony(ev: Onsets, period: float, phase: float, bpb: int, ioi: Any) -> Any:
+    """For each position, how well the bars that start there hold one triad: the notes'
+    pitch classes (weighted by their time to the next onset, up to a beat) summed per bar,
+    the share of each bar's weight in its best major or minor triad, over all the bars."""
+    import numpy as np
+
+    shape = np.zeros((24, 12))
+    for root in range(12):
+        shape[2 * root, [root, (root + 4) % 12, (root + 7) % 12]] = 1.0
+        shape[2 * root + 1, [root, (root + 3) % 12, (root + 7) % 12]] = 1.0
+    weight = np.minimum(ioi, period)[:, None] * ev.pcs
+    total = max(float(weight.sum()), 1e-9)
+    u = (ev.t - phase) / period + 0.15
+    fit = np.zeros(bpb)
+    for b in range(bpb):
+        bar = np.floor((u - b) / bpb).astype(np.int64)  # non-decreasing: the onsets are sorted
+        starts = np.flatnonzero(np.concatenate(([True], bar[1:] != bar[:-1])))
+        sums = np.add.reduceat(weight, starts, axis=0)
+        fit[b] = float((sums @ shape.T).max(axis=1).sum()) / total
+    return fit
 
 
 def downbeat_position(
     ev: Onsets, period: float, phase: float, beats_per_bar: int, triad: Sequence[int] = ()
 ) -> int:
-    """Which beat of the bar, counted from ``phase`` (0..beats_per_bar-1), is "1"."""
+    """Which beat of the bar, counted from ``phase`` (0..beats_per_bar-1), is "1": by
+    ``DOWNBEAT_WEIGHTS`` when ``ev`` has drums, else by ``MELODY_WEIGHTS``."""
     import numpy as np
 
     features = downbeat_features(ev, period, phase, beats_per_bar, triad)
-    return int(np.argmax(features @ np.asarray(DOWNBEAT_WEIGHTS)))
+    weights = DOWNBEAT_WEIGHTS if ev.source == "drums" else MELODY_WEIGHTS
+    return int(np.argmax(features @ np.asarray(weights)))
 
 
 def first_bar_line(downbeat: float, bar: float, start: float, period: float) -> float:

@@ -3,7 +3,9 @@
 ``cross_track_violations`` finds the notes a player would cut short: a note-off that falls
 while another track's note of the same pitch on the same channel sounds (it started at or
 before that tick and has not reached its own end). Same-tick events of different tracks are
-taken in the worst order, since a player that merges the tracks may send either first.
+taken in the worst order, since a player that merges the tracks may send either first. A
+note-off on a tick where its own track starts that key again is not a cut: a track's
+note-off comes before its note-on, so in any order the key sounds on from that tick.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ def cross_track_violations(
         by_pitch.setdefault(pitch, []).append((start, end, track))
     found = []
     for pitch, items in by_pitch.items():
+        restarts = {(start, track) for start, _, track in items}
         for _, end, track in items:
+            if (end, track) in restarts:
+                continue
             for other_start, other_end, other in items:
                 if other != track and other_start <= end < other_end:
                     found.append((end, pitch, other))

@@ -261,6 +261,10 @@ def share_channel(tracks: Sequence[TrackNotes]) -> list[tuple[TrackNotes, Shared
                 following, next_members = clusters[k + 1]
                 involved = {t for t, _ in kept} | {t for t, _ in next_members}
                 end = min(end, following - 1 if len(involved) > 1 else following)
+                # a sound one tick before the next cannot end a tick early: it ends on that
+                # tick, where its own track starts again (a cluster one tick later joins
+                # other tracks only), and a track's note-off comes before its note-on
+                end = max(end, first + 1)
             for t, i in kept:
                 decision, old = decisions[t], tracks[t].ends[i]
                 if end == old:

@@ -88,6 +88,21 @@ def test_the_issue_overlap_pattern_is_cut_before_and_clean_after() -> None:
     assert counts[0].cut == 32  # every note of the first cut one tick before the second's
 
 
+def test_three_onsets_on_consecutive_ticks_keep_every_note() -> None:
+    # found by hypothesis: track 0 at ticks 58 and 59, track 1 at 60 (moved onto 59, one
+    # sound with track 0's second note): the first note cannot end a tick before 59, and
+    # it ended on 58, its own onset (no length: a hanging note in the file)
+    (a, b), counts = shared(track((60, 58, 59), (60, 59, 60)), track((60, 60, 61)))
+    assert (a.starts, a.ends) == ([58, 59], [59, 61]) and (b.starts, b.ends) == ([59], [61])
+    assert counts == [(0, 1, 0, 0), (0, 0, 1, 0)]  # (cut, aligned, moved, merged)
+    assert cross_track_violations(flat([a, b])) == []  # track 0 starts 60 again on 59
+
+
+def test_a_note_off_where_its_own_track_restarts_the_key_is_no_cut() -> None:
+    assert cross_track_violations([(0, 60, 0, 10), (0, 60, 10, 20), (1, 60, 10, 20)]) == []
+    assert cross_track_violations([(0, 60, 0, 10), (1, 60, 10, 20)]) == [(10, 60, 1)]
+
+
 notes = st.tuples(st.integers(60, 62), st.integers(0, 400), st.integers(1, 200))
 
 

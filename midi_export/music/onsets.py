@@ -7,6 +7,17 @@ drums is decided by ``gm.match_programs``, the converter's own rule. ``onset_sca
 how far apart onsets that belong together land (a few ms for hand-played MIDI, 10-30 ms for
 notes transcribed from audio), so the grid tolerances can widen with it.
 
+The scatter is measured only between *reliable* instruments (``onset_reliability``): an
+instrument's first onsets (of each chord) are compared with the nearest onset of any other
+instrument; when they land within 30 ms of it hardly more often than 30-60 ms away (under
+2.2 times as often, ``RELIABLE``: a tight peak barely above the chance floor), the
+instrument does not play with the others where its notes say (a transcribed pad or string
+section, its slow attacks found 20-100 ms late and re-triggered at random). Its chance
+pairings would measure the gap between unrelated onsets (about 30 ms, whatever the players
+did) instead of the scatter, widening the grid tolerance until a slow song's 8ths fit as
+well as its beats (the double tempo). Drums always count as reliable; with fewer than two
+reliable instruments the scatter is not measured (0.0, the usual tolerance).
+
 numpy is imported inside the functions, so importing this module stays cheap.
 """
 
@@ -27,10 +38,13 @@ if TYPE_CHECKING:
     from ..record import Instrument
 
     FloatArray = npt.NDArray[np.float64]
+    IntArray = npt.NDArray[np.int64]
 
-__all__ = ["Onsets", "onset_events", "onset_scatter"]
+__all__ = ["RELIABLE", "Onsets", "onset_events", "onset_reliability", "onset_scatter"]
 
 _CHORD_S = 0.025  # onsets of one instrument closer than this are one event (a chord, a strum)
+_TIGHT_S = 0.03  # an onset this close to another instrument's lands with it (band: 1-2x this)
+RELIABLE = 0.375  # ``onset_reliability`` at which an instrument's onsets count for the scatter
 
 
 def _is_bass(name: str, pitches: Sequence[int]) -> bool:
@@ -121,6 +135,7 @@ def _instrument_events(ins: Instrument, is_drum: bool) -> tuple[FloatArray, ...]
         np.maximum.reduceat(accent, first) * chord_bonus,
         np.add.reduceat(pcs, first, axis=0),
         np.full(first.size, kind),
+        start[first],
     )
 
 
@@ -186,9 +201,12 @@ def onset_events(
     instruments = list(instruments)
     # the same rule as the converter's (overrides included), so both agree on the drums
     drums = [m.is_drum for m in match_programs([ins.name for ins in instruments], programs)[0]]
-    parts = [p for p in map(_instrument_events, instruments, drums) if p is not None]
-    if not parts:
+    kept = [(p, d) for p, d in zip(map(_instrument_events, instruments, drums), drums,
+                                    strict=True) if p is not None]
+    if not kept:
         return None
+    parts = [p for p, _ in kept]
+    rel = onset_reliability([p[8] for p in parts], [d for _, d in kept])
     cols = [np.concatenate([p[k] for p in parts]) for k in range(8)]
     t = cols[0]
     order = np.argsort(t, kind="stable")
@@ -201,17 +219,13 @@ def onset_events(
         crash=cols[4][order], accent=cols[5][order], pcs=cols[6][order], source=source,
         harmony=_harmonic_rhythm(instruments, drums),
         edges=np.array([(p[0][0], p[0][-1]) for p in parts]),
-        jitter=onset_scatter([p[0] for p in parts]),
+        jitter=onset_scatter([p[0] for p, r in zip(parts, rel, strict=True) if r >= RELIABLE]),
     )
 
 
-def onset_scatter(onsets: Sequence[FloatArray]) -> float:
-    """How far apart onsets that belong together land, in seconds (a robust sigma).
-
-    For every onset of an instrument, the nearest onset of *another* instrument within
-    60 ms: played together, the two differ by the players' (or the transcriber's) scatter,
-    and their difference has sqrt(2) times each one's sigma. Measured without any grid, so
-    it cannot favour a tempo. 0.0 when there are fewer than 20 such pairs.
+def _nearest_other(onsets: Sequence[FloatArray]) -> tuple[FloatArray, IntArray]:
+    """Every onset's signed distance to the nearest onset of another instrument, and its
+    instrument's index (in time order; +-inf when there is no other instrument).
 
     One sort of all the onsets, labelled by instrument: in time order, an onset's nearest
     onset of another instrument on the left is the one just before its run of equal labels,
@@ -221,12 +235,10 @@ def onset_scatter(onsets: Sequence[FloatArray]) -> float:
     import numpy as np
 
     parts = [np.asarray(a, dtype=np.float64) for a in onsets]
-    if len(parts) < 2:
-        return 0.0
-    t = np.concatenate(parts)
-    label = np.repeat(np.arange(len(parts)), [a.size for a in parts])
+    t = np.concatenate(parts) if parts else np.zeros(0)
+    label = np.repeat(np.arange(len(parts), dtype=np.int64), [a.size for a in parts])
     if t.size == 0:
-        return 0.0
+        return t, label
     order = np.argsort(t, kind="stable")
     t, label = t[order], label[order]
     n = t.size
@@ -238,7 +250,47 @@ def onset_scatter(onsets: Sequence[FloatArray]) -> float:
     left, right = run_start - 1, run_end + 1
     d_left = np.where(left >= 0, t - t[np.maximum(left, 0)], np.inf)
     d_right = np.where(right < n, t[np.minimum(right, n - 1)] - t, np.inf)
-    d = np.minimum(d_left, d_right)
+    return np.where(d_left <= d_right, -d_left, d_right), label
+
+
+def onset_reliability(onsets: Sequence[FloatArray], drums: Sequence[bool]) -> FloatArray:
+    """How reliably each instrument's onsets land with the other instruments', 0..1.
+
+    Of an instrument's onsets whose nearest onset of another instrument is under 60 ms away,
+    ``tight`` are under 30 ms and ``band`` 30-60 ms: (tight - band) / (tight + band), at
+    least 0. Onsets played together give a peak (1.0 for MIDI, 0.6-0.9 for transcribed
+    keyboards, bass and guitars), unrelated ones a flat spread (about 0). Drums, and
+    instruments with fewer than 20 such onsets (nothing to tell), get 1.0. No grid is used.
+    """
+    import numpy as np
+
+    rel = np.ones(len(onsets))
+    if len(onsets) < 2:
+        return rel
+    d, label = _nearest_other(onsets)
+    ad = np.abs(d)
+    tight = np.bincount(label, ad < _TIGHT_S, len(onsets))
+    band = np.bincount(label, (ad >= _TIGHT_S) & (ad < 2 * _TIGHT_S), len(onsets))
+    near = tight + band
+    judged = (near >= 20) & ~np.asarray(drums, dtype=bool)
+    rel[judged] = np.maximum(0.0, (tight - band)[judged] / near[judged])
+    return rel
+
+
+def onset_scatter(onsets: Sequence[FloatArray]) -> float:
+    """How far apart onsets that belong together land, in seconds (a robust sigma).
+
+    For every onset of an instrument, the nearest onset of *another* instrument within
+    60 ms: played together, the two differ by the players' (or the transcriber's) scatter,
+    and their difference has sqrt(2) times each one's sigma. Measured without any grid, so
+    it cannot favour a tempo. 0.0 when there are fewer than 20 such pairs.
+    (The nearest onsets are found by ``_nearest_other``.)
+    """
+    import numpy as np
+
+    if len(onsets) < 2:
+        return 0.0
+    d = np.abs(_nearest_other(onsets)[0])
     d = d[d < 0.06]
     if d.size < 20:
         return 0.0

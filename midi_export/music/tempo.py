@@ -12,8 +12,9 @@ How the estimate is made (all from note onsets; drums first when present):
    weigh most, then bass, then the rest; long notes and chords more than short single
    ones), and an accent (kicks, snares, bass, chords and long notes; hats and ghost notes
    hardly count). The onsets of one chord or strum become one event (``onsets``), and the
-   song's onset scatter is measured (tighter for hand-played MIDI than for transcribed
-   audio), which sets how far from the grid an onset may land.
+   song's onset scatter is measured between the instruments that play together (tighter
+   for hand-played MIDI than for transcribed audio), which sets how far from the grid an
+   onset may land.
 2. An onset-strength envelope (10 ms frames) and its autocorrelation give the periodicities;
    a comb over 1..4 periods proposes candidate tempi, to which the related tempi of the
    strongest (x1/2, x2, x2/3, x3/2, x1/3, x3, x3/4, x4/3) are added (``periodicity``).

@@ -3,7 +3,9 @@
     .venv/bin/python evaluation/fit_downbeat.py [--sets dev-clean,dev-transcribed] [--write]
 
 For every song of the development split (built by ``build.py``, groups ``dev-*``) without
-drums (``Onsets.source`` is not ``"drums"``: the songs ``bar_lines.MELODY_WEIGHTS`` are for),
+drums (``Onsets.source`` is not ``"drums"``) whose chords change faster than every
+``bar_lines.BAND_HARMONY`` beats (the songs ``bar_lines.MELODY_WEIGHTS`` are for: melodies
+and chorales; bands without a kit take the hand-set weights),
 each position of the bar of the pulse and metre ``analyse`` chose gets the evidence of
 ``midi_export.music.bar_lines.downbeat_features``; the answers are the positions whose first
 bar line is within 60 ms of a true one (songs where none or all are right are left out). The
@@ -12,10 +14,10 @@ positions, with an L2 penalty toward 0, the weight of the pickup's length held a
 ``--pickup`` (the dev split's tunes start at most a beat before the bar, and a free fit
 weighs that so much that no longer pickup is found without drums); ``--cv`` folds (by song,
 both tiers together) say how the fit does on songs it did not see, against the weights in
-use. ``--write`` puts the weights into ``bar_lines.MELODY_WEIGHTS``. Songs with drums keep
-the hand-set ``DOWNBEAT_WEIGHTS``: fitting those moved the downbeat of pinned synthetic
-pickups (the evaluation README, "Tried, measured, not adopted"). Needs scipy (the ``eval``
-extra).
+use. ``--write`` puts the weights into ``bar_lines.MELODY_WEIGHTS``. Songs with drums (and
+bands without a kit) keep the hand-set ``DOWNBEAT_WEIGHTS``: fitting those moved the
+downbeat of pinned synthetic pickups (the evaluation README, "Tried, measured, not
+adopted"). Needs scipy (the ``eval`` extra).
 """
 
 from __future__ import annotations
@@ -53,10 +55,10 @@ def load(sets: list[str]) -> list[tuple[str, np.ndarray, np.ndarray]]:
                                              .read_text()))
             a = analyse(record)
             ev = onset_events(record.instruments, None)
-            if ev is None or ev.source == "drums":
+            pulse, bpb = a.tempo.pulse_seconds, a.tempo.beats_per_bar
+            if ev is None or ev.source == "drums" or ev.harmony >= bar_lines.BAND_HARMONY * pulse:
                 continue
             triad = _triad(key_of_notes(pitched_notes(record.instruments)))
-            pulse, bpb = a.tempo.pulse_seconds, a.tempo.beats_per_bar
             x = bar_lines.downbeat_features(ev, pulse, a.tempo.first_downbeat, bpb, triad)
             bar, down = float(truth["bar_seconds"]), float(truth["first_downbeat"])
             good = np.zeros(bpb, dtype=bool)

@@ -17,7 +17,6 @@ from midi_export.record import Instrument
 
 __all__ = [
     "eight_beat_rock",
-    "folk_waltz",
     "instrument",
     "metre_song",
     "oom_pah_pah",
@@ -86,23 +85,6 @@ def eight_beat_rock(bpm: float = 120.0, bars: int = 24, tonic: int = 0) -> list[
     drums += [(42, s, 70) for s in range(8)]
     return metre_song(60 / bpm, bars, 4, 2, drums=drums, bass_steps=[0, 4],
                       chord_steps=[0, 2, 4, 6], tonic=tonic)
-
-
-def folk_waltz(bpm: float = 150.0, bars: int = 32, seed: int = 0) -> list[Instrument]:
-    """3/4, a fiddle alone: bars of three quarters, of two 8ths and two quarters, of a half
-    and a quarter, of a quarter, two 8ths and a quarter, every 8th bar a dotted half."""
-    rng = random.Random(seed)
-    q = 60 / bpm
-    cells = [(1.0, 1.0, 1.0), (0.5, 0.5, 1.0, 1.0), (2.0, 1.0), (1.0, 0.5, 0.5, 1.0), (3.0,)]
-    scale = (0, 2, 4, 5, 7, 9, 11, 12)
-    notes, t = [], 0.5
-    for bar in range(bars):
-        cell = cells[(bar * 7 + bar // 4) % 4] if bar % 8 != 7 else cells[4]
-        for d in cell:
-            notes.append((67 + scale[rng.randrange(8)], t, t + 0.9 * d * q,
-                          0.8 if d >= 1 else 0.7))
-            t += d * q
-    return [instrument("Violin", notes)]
 
 
 def oom_pah_pah(bpm: float = 120.0, bars: int = 32, tonic: int = 0) -> list[Instrument]:

@@ -16,29 +16,19 @@ bar)`` and picks the one whose bars best explain the accents:
   the evidence of threes against twos, how the rhythm and the pitches repeat every bar, how
   clearly chord changes, kicks and bass, accents and snares mark the bar, the time between
   chord changes against the bar, whether a bar of six 8ths moves in quarters or in dotted
-  quarters (3/4 against 6/8), how much the long notes start on one beat of the bar, the
-  share of notes faster than the beat's division (a 3/4 at 150 moves in 8ths; read at 75,
-  in 16ths) and tempo priors of their own for 3/4 (``oct_waltz``: waltzes run faster than
-  4/4's centre of 115, and read at half they are 3/4 at 65-95) and for 6/8 (``oct_six``)
-  and a score, ``WEIGHTS . (features - MEAN) / SCALE``: a conditional logit fitted by
+  quarters (3/4 against 6/8) and how much the long notes start on one beat of the bar) and
+  a score, ``WEIGHTS . (features - MEAN) / SCALE``: a conditional logit fitted by
   ``evaluation/fit_metre.py`` on songs that are not in the evaluation set. The softmax over
   a song's hypotheses gives each its probability.
 
 The metre written is the best hypothesis's; its confidence the probability mass of all the
 hypotheses in that metre. A 2/4 reading counts as the 4/4 of its beat (``metre="2/4"``
 writes 2/4): the notes do not tell them apart. A metre other than 4/4 falls back to 4/4
-(``MetreEstimate.fell_back``) when the readings in 4/4 keep more than ``1 - MIN_CONFIDENCE``
-of the probability: a simple metre fallen back keeps its own beat (the 4/4 reading of the
-3/4 beat: a waltz not sure of its bars still has its tempo), a compound one takes the best
-4/4 reading.
-The tempo written is the best reading's of the metre written; only with 4/4 given
-(``metre="4/4"``) is the octave the 4/4 model's (``rel44``, fitted for that question). On
-the development split, held out (``fit_metre.py --cv 5``), taking the octave from the 4/4
-model whenever 4/4 was written gave 88.7 % of the tempi right (3/4 songs 86.7 %, 4/4 songs
-86.9 %), the metre model's octave 91.4 % (93.3 %, 90.9 %; 91.8 % with the 6/8 prior). The
-first downbeat is then placed on the chosen pulse and bar by ``bar_lines``. Every
-hypothesis (the best twelve) is in the estimate's ``candidates``, with its features'
-largest contributions.
+(``MetreEstimate.fell_back``, with the best 4/4 reading) when the readings in 4/4 keep more
+than ``1 - MIN_CONFIDENCE`` of the probability. In 4/4 the tempo octave is the 4/4 model's
+(fitted for exactly that question). The first downbeat is then placed on the chosen pulse
+and bar by ``bar_lines``. Every hypothesis (the best twelve) is in the estimate's
+``candidates``, with its features' largest contributions.
 
 numpy is imported inside the functions, so importing this module stays cheap.
 """
@@ -86,10 +76,7 @@ written in another metre (``evaluation/tiers.py --tiers dev-clean,dev-transcribe
 1.5 %. Held out (``evaluation/fit_metre.py --cv 5``, both tiers): 60.9 % right, 2.6 % of 4/4
 written otherwise; the rule before (the best metre's own mass below 0.6) 56.8 % and 3.6 %
 with the same features, 55.7 % and 2.6 % with the weights before the 3/4-6/8 and long-note
-features (dev 58.8 % and 55.9 % at 2.2 % and 1.5 %). With the 3/4 tempo prior and the fast
-notes (refitted): held out 63.7 % right at 2.2 %; with the 6/8 prior too 64.4 % at 2.6 %, at
-0.7 65.9 % at 2.9 %; dev at 0.75 69.5 % and 62.1 % right, 2.2 % and 0.7 % of 4/4 written
-otherwise."""
+features (dev 58.8 % and 55.9 % at 2.2 % and 1.5 %)."""
 
 PRUNE_C3 = -0.2  # compound pulses with c3 - c2 below this are not considered
 PRUNE_THIRDS = 0.3  # nor those with fewer off-pulse onsets on thirds than this
@@ -190,7 +177,6 @@ def metre_hypotheses(
         seq, coverage = evidence.code_sequence(starts, codes, period, phase, d)
         arrays = beat_arrays(ev, period, phase)
         backbone = min(1.0, math.log2(ioi / period) ** 2) if ioi == ioi else 0.0
-        fast = evidence.fast_notes(ev, period / d)
         per_bar = {}
         for bpb in (2, 3, 4):
             lag = bpb * d
@@ -221,9 +207,7 @@ def metre_hypotheses(
                 bar["backbeat"], harm, backbone, rep, b["loglik"] if comp else 0.0,
                 rep - max(o[2] for o in others), sim - max(o[0] for o in others),
                 bar["changes"] - max(o[1]["changes"] for o in others), bar.get("level", 0.0),
-                bar["long"], fast, o_s if bpb == 3 and not comp else 0.0,
-                o_s * o_s if bpb == 3 and not comp else 0.0,
-                o_c if bpb == 2 and comp else 0.0, o_c * o_c if bpb == 2 and comp else 0.0,
+                bar["long"],
             )
             hyps.append(Hypothesis(period, phase, b["division"], bpb, feats))
     return hyps
@@ -288,12 +272,8 @@ def estimate_grid(
     if fell_back:
         chosen = "4/4"
     same = [h for h in ranked if h.metre == chosen] or ranked
-    twin = [h for h in same if fell_back and ranked[0].division == "simple"
-            and h.period == ranked[0].period]
-    if twin:  # a 3/4 not sure enough of its bars: its own beat, in 4/4 bars
-        best = twin[0]
-    elif fixed is not None and chosen == "4/4":
-        # 4/4 given: the tempo octave is the 4/4 model's (fitted for exactly that question)
+    if chosen == "4/4":
+        # in 4/4 the tempo octave is the 4/4 model's (fitted for exactly that question)
         best = max(same, key=lambda h: (h.features[FEATURES.index("rel44")], h.score))
     else:
         best = same[0]

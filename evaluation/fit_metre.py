@@ -10,7 +10,8 @@ compound ones) with the true division and beats per bar is the answer. The weigh
 the log-probability of the answers under a softmax over each song's hypotheses, with an L2
 penalty, songs weighted so that 4/4 weighs as much as all other metres together (music is
 mostly 4/4, the dev split is not). ``--write`` puts MEAN, SCALE and WEIGHTS into
-``midi_export/music/metre_weights.py``. Needs scipy (the ``eval`` extra).
+``midi_export/music/metre_weights.py``. ``--cv`` also scores the tempo the held-out songs
+would get (within 2 %, as ``estimate_grid`` picks it). Needs scipy (the ``eval`` extra).
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def load(sets: list[str]) -> list[tuple[Any, ...]]:
             if not good:
                 missing[t["metre_class"]] += 1
                 continue
-            out.append((t["name"], x, good[0], t["metre_class"], hyps))
+            out.append((t["name"], x, good[0], t["metre_class"], hyps, float(t["bpm"]),
+                        M.is_band(ev)))
     print(f"{len(out)} songs with the answer among the hypotheses; without: {dict(missing)}")
     return out
 
@@ -82,7 +84,7 @@ def fit(data: list[tuple[Any, ...]], l2: float = 0.02) -> tuple[np.ndarray, ...]
     n44 = counts.get("4/4", 0)
     n_other = sum(v for k, v in counts.items() if k != "4/4")
     weight = {m: (0.5 / n44 if m == "4/4" else 0.5 / n_other) * len(data) for m in counts}
-    xs = [((x - mean) / scale, y, weight[m]) for _, x, y, m, _ in data]
+    xs = [((x - mean) / scale, y, weight[m]) for _, x, y, m, *_ in data]
 
     def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
         total = l2 * float(w @ w)
@@ -104,7 +106,7 @@ def accuracy(data: list[tuple[Any, ...]], mean: np.ndarray, scale: np.ndarray,
              w: np.ndarray) -> None:
     by: dict[str, list[bool]] = {}
     conf: dict[str, Counter] = {}
-    for _, x, y, m, hyps in data:
+    for _, x, y, m, hyps, *_ in data:
         i = int(np.argmax(((x - mean) / scale) @ w))
         by.setdefault(m, []).append(i == y)
         h, g = hyps[i], hyps[y]
@@ -118,10 +120,14 @@ def accuracy(data: list[tuple[Any, ...]], mean: np.ndarray, scale: np.ndarray,
 
 
 def decide(x: np.ndarray, hyps: list[Any], mean: np.ndarray, scale: np.ndarray,
-           w: np.ndarray, threshold: float, own: bool = False) -> str:
+           w: np.ndarray, threshold: float, own: bool = False,
+           band: bool = False) -> tuple[str, float]:
     """The metre ``estimate_grid`` writes: the best hypothesis's, 4/4 when the readings in
     4/4 keep more than ``1 - threshold`` of the probability (``own``: when the best metre's
-    own mass is below the threshold, the rule before 2026-12-02)."""
+    own mass is below the threshold, the rule before 2026-12-02), and the quarter-note tempo
+    it writes, as ``estimate_grid`` does: the best reading's in that metre, or, a simple metre
+    fallen back to 4/4, the 4/4 reading of its beat; a band's 4/4 (``band``,
+    ``metre.is_band``), the 4/4 model's octave."""
     score = ((x - mean) / scale) @ w
     p = np.exp(score - score.max())
     p /= p.sum()
@@ -129,8 +135,21 @@ def decide(x: np.ndarray, hyps: list[Any], mean: np.ndarray, scale: np.ndarray,
     best = names[int(np.argmax(score))]
     mass = sum(float(pi) for pi, n in zip(p, names, strict=True) if n == (best if own else "4/4"))
     if own:
-        return best if best == "4/4" or mass >= threshold else "4/4"
-    return best if best == "4/4" or 1.0 - mass >= threshold else "4/4"
+        chosen = best if best == "4/4" or mass >= threshold else "4/4"
+    else:
+        chosen = best if best == "4/4" or 1.0 - mass >= threshold else "4/4"
+    same = [i for i, n in enumerate(names) if n == chosen]
+    top = int(np.argmax(score))
+    twin = [j for j in same if best != chosen and hyps[top].division == "simple"
+            and hyps[j].period == hyps[top].period]
+    if twin:
+        i = twin[0]
+    elif band and chosen == "4/4":
+        rel = FEATURES.index("rel44")
+        i = max(same, key=lambda j: (hyps[j].features[rel], score[j]))
+    else:
+        i = max(same, key=lambda j: score[j])
+    return chosen, float(hyps[i].bpm)
 
 
 def cross_validate(data: list[tuple[Any, ...]], l2: float, folds: int) -> None:
@@ -139,15 +158,19 @@ def cross_validate(data: list[tuple[Any, ...]], l2: float, folds: int) -> None:
     names = sorted({d[0] for d in data})
     fold_of = {n: int(hashlib.sha256(n.encode()).hexdigest(), 16) % folds for n in names}
     rules = [(t, False) for t in (0.0, 0.7, 0.75, 0.8)] + [(0.6, True)]
-    written: dict[tuple[float, bool], list[tuple[str, str]]] = {r: [] for r in rules}
+    written: dict[tuple[float, bool], list[tuple[str, str, bool]]] = {r: [] for r in rules}
     for k in range(folds):
         train = [d for d in data if fold_of[d[0]] != k]
         test = [d for d in data if fold_of[d[0]] == k]
         mean, scale, w = fit(train, l2)
-        for _, x, _, m, hyps in test:
+        for _, x, _, m, hyps, bpm, band in test:
             for t, own in written:
-                written[t, own].append((m, decide(x, hyps, mean, scale, w, t, own)))
+                got, tempo = decide(x, hyps, mean, scale, w, t, own, band)
+                written[t, own].append((m, got, abs(tempo / bpm - 1) < 0.02))
     for (t, own), pairs in written.items():
+        tempo = {m: np.mean([ok for mm, _, ok in pairs if mm == m]) for m in ("3/4", "4/4")}
+        tempo_all = np.mean([ok for *_, ok in pairs])
+        pairs = [(m, g) for m, g, _ in pairs]
         non44 = [(m, g) for m, g in pairs if m != "4/4"]
         f44 = [(m, g) for m, g in pairs if m == "4/4"]
         per = {m: np.mean([g == m for mm, g in non44 if mm == m])
@@ -156,7 +179,9 @@ def cross_validate(data: list[tuple[Any, ...]], l2: float, folds: int) -> None:
         print(f"  held out, 4/4 when {rule}: non-4/4 right "
               f"{100 * np.mean([g == m for m, g in non44]):.1f}% of {len(non44)}, 4/4 written "
               f"otherwise {100 * np.mean([g != m for m, g in f44]):.1f}% of {len(f44)}; "
-              + ", ".join(f"{m} {100 * v:.0f}%" for m, v in per.items()))
+              + ", ".join(f"{m} {100 * v:.0f}%" for m, v in per.items())
+              + f"; tempo right {100 * tempo_all:.1f}% (3/4 {100 * tempo['3/4']:.1f}%, "
+              f"4/4 {100 * tempo['4/4']:.1f}%)")
 
 
 def replace_constant(text: str, name: str, new: str) -> str:

@@ -17,6 +17,8 @@ from midi_export.record import Instrument
 
 __all__ = [
     "eight_beat_rock",
+    "fiddle_reel",
+    "folk_waltz",
     "instrument",
     "metre_song",
     "oom_pah_pah",
@@ -85,6 +87,43 @@ def eight_beat_rock(bpm: float = 120.0, bars: int = 24, tonic: int = 0) -> list[
     drums += [(42, s, 70) for s in range(8)]
     return metre_song(60 / bpm, bars, 4, 2, drums=drums, bass_steps=[0, 4],
                       chord_steps=[0, 2, 4, 6], tonic=tonic)
+
+
+def fiddle_reel(bpm: float = 170.0, bars: int = 24, seed: int = 0,
+                jitter: float = 0.007) -> list[Instrument]:
+    """4/4, a fiddle alone in 8ths (now and then a quarter, a quarter at every 4th bar's end),
+    each onset moved by a gaussian of ``jitter`` s, the first of every beat pair louder."""
+    rng = random.Random(seed)
+    e = 30 / bpm
+    scale = (0, 2, 4, 5, 7, 9, 11, 12)
+    notes, t = [], 0.5
+    for bar in range(bars):
+        i = 0
+        while i < 8:
+            d = 2 if (bar % 4 == 3 and i == 6) or (i % 2 == 0 and rng.random() < 0.12) else 1
+            s = t + rng.gauss(0.0, jitter)
+            notes.append((67 + scale[rng.randrange(8)], s, s + 0.9 * d * e,
+                          0.85 if i % 4 == 0 else 0.6))
+            t += d * e
+            i += d
+    return [instrument("Violin", notes)]
+
+
+def folk_waltz(bpm: float = 150.0, bars: int = 32, seed: int = 0) -> list[Instrument]:
+    """3/4, a fiddle alone: bars of three quarters, of two 8ths and two quarters, of a half
+    and a quarter, of a quarter, two 8ths and a quarter, every 8th bar a dotted half."""
+    rng = random.Random(seed)
+    q = 60 / bpm
+    cells = [(1.0, 1.0, 1.0), (0.5, 0.5, 1.0, 1.0), (2.0, 1.0), (1.0, 0.5, 0.5, 1.0), (3.0,)]
+    scale = (0, 2, 4, 5, 7, 9, 11, 12)
+    notes, t = [], 0.5
+    for bar in range(bars):
+        cell = cells[(bar * 7 + bar // 4) % 4] if bar % 8 != 7 else cells[4]
+        for d in cell:
+            notes.append((67 + scale[rng.randrange(8)], t, t + 0.9 * d * q,
+                          0.8 if d >= 1 else 0.7))
+            t += d * q
+    return [instrument("Violin", notes)]
 
 
 def oom_pah_pah(bpm: float = 120.0, bars: int = 32, tonic: int = 0) -> list[Instrument]:

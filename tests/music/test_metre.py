@@ -14,7 +14,17 @@ from evaluation.make_set import generate_song  # the repo root is on pythonpath
 from midi_export import MetreEstimate, analyse, estimate_metre, estimate_tempo
 from midi_export.music.estimates import AUTO_METRES, parse_metre
 
-from metres import eight_beat_rock, metre_song, oom_pah_pah, shuffle, six_eight, twelve_eight
+from metres import (
+    eight_beat_rock,
+    fiddle_reel,
+    folk_waltz,
+    instrument,
+    metre_song,
+    oom_pah_pah,
+    shuffle,
+    six_eight,
+    twelve_eight,
+)
 
 
 def test_rock_is_4_4_at_its_tempo() -> None:
@@ -175,8 +185,6 @@ def test_long_notes_gather_on_the_downbeat_of_their_bar() -> None:
     from midi_export.music.metre_evidence import long_notes
     from midi_export.music.onsets import onset_events
 
-    from metres import instrument
-
     # a melody in 3/4 at 120: a half note on 1, a quarter on 3, then three quarters
     notes, t = [], 0.5
     for bar in range(16):
@@ -188,3 +196,54 @@ def test_long_notes_gather_on_the_downbeat_of_their_bar() -> None:
     # 8 of the 9 long notes (the last one included) on 1: 0.62 once shrunk; in bars of 4
     # they spread over two beats
     assert long_notes(ev, 0.5, 0.5, 3) > 0.6 > 0.3 > long_notes(ev, 0.5, 0.5, 4)
+
+
+@pytest.mark.parametrize("bpm", [150.0, 165.0])
+def test_a_fiddle_waltz_is_3_4_at_its_own_tempo(bpm: float) -> None:
+    # quarters and 8ths at 150-165 without drums: read at half they would be 8ths and 16ths,
+    # a waltz at 75-83 (the 3/4 tempo prior, oct_waltz, and the share of fast notes say no);
+    # before, 4/4 at half the tempo
+    a = analyse(folk_waltz(bpm))
+    assert a.metre.name == "3/4" and not a.metre.fell_back
+    assert a.tempo.bpm == pytest.approx(bpm, rel=0.02)
+
+
+def test_a_waltz_fallen_back_to_4_4_keeps_its_beat() -> None:
+    # at 180 the fiddle waltz is not sure enough of 3/4 (4/4 keeps over 0.25) and is written
+    # in 4/4: the 4/4 reading of the 3/4 beat, not the 4/4 model's octave (90)
+    a = analyse(folk_waltz(180.0))
+    assert a.metre.name == "4/4" and a.metre.fell_back and a.metre.estimated == "3/4"
+    assert a.tempo.bpm == pytest.approx(180.0, rel=0.02)
+
+
+def test_fast_notes_tell_the_tempo_octave() -> None:
+    from midi_export.music.metre_evidence import fast_notes
+    from midi_export.music.onsets import onset_events
+
+    # 8ths at 150 (0.2 s): none faster than the 8th of a 150 beat, all faster at 75
+    notes = [(60 + i % 7, 0.5 + 0.2 * i, 0.5 + 0.2 * i + 0.18, 0.7) for i in range(64)]
+    ev = onset_events([instrument("Flute", notes)], None)
+    assert ev is not None
+    assert fast_notes(ev, 0.2) < 0.05 < 0.95 < fast_notes(ev, 0.4)
+
+
+@pytest.mark.parametrize(("bpm", "seed"), [(160.0, 0), (160.0, 1), (180.0, 0), (180.0, 2)])
+def test_a_lone_fiddle_reel_keeps_its_tempo(bpm: float, seed: int) -> None:
+    # a melody alone takes the metre model's tempo octave; the 4/4 model's (a band's) read
+    # these reels with 7 ms of scatter at half (80, 90), as it did O'Neill's reels
+    a = analyse(fiddle_reel(bpm, seed=seed))
+    assert a.metre.name == "4/4"
+    assert a.tempo.bpm == pytest.approx(bpm, rel=0.02)
+
+
+def test_a_band_is_drums_a_bass_or_two_instruments() -> None:
+    from midi_export.music.metre import is_band
+    from midi_export.music.onsets import onset_events
+
+    reel = fiddle_reel(170.0)
+    fiddle = reel[0]
+    bass = instrument("Bass", [(40, 0.5 + 0.35 * i, 0.8 + 0.35 * i, 0.8) for i in range(40)])
+    flute = instrument("Flute", [(n.pitch + 12, n.start, n.end, n.velocity) for n in fiddle.notes][::4])
+    lone, with_bass, duo = (onset_events(i, None) for i in (reel, [fiddle, bass], [fiddle, flute]))
+    assert lone is not None and with_bass is not None and duo is not None
+    assert not is_band(lone) and is_band(with_bass) and is_band(duo)

@@ -68,6 +68,7 @@ def load(sets: list[str]) -> list[tuple[Any, ...]]:
     return out
 
 
+FLAT = False  # --flat: every song at the same threshold (no metre.MELODY_EASING)
 DROPPED: set[int] = set()  # features left out of the fit (--drop): weight 0
 
 
@@ -125,10 +126,13 @@ def decide(x: np.ndarray, hyps: list[Any], mean: np.ndarray, scale: np.ndarray,
     """The metre ``estimate_grid`` writes: the best hypothesis's, 4/4 when the readings in
     4/4 keep more than ``1 - threshold`` of the probability (``own``: when the best metre's
     own mass is below the threshold, the rule before 2026-12-02), and the quarter-note tempo
-    it writes, as ``estimate_grid`` does: the best reading's in that metre, or, a simple metre
+    it writes, as ``estimate_grid`` does (a lone melody's threshold eased by
+    ``metre.MELODY_EASING`` unless ``--flat``): the best reading's in that metre, or, a simple metre
     fallen back to 4/4, the 4/4 reading of its beat; a band's 4/4 (``band``,
     ``metre.is_band``), the 4/4 model's octave."""
     score = ((x - mean) / scale) @ w
+    if not own and not band and not FLAT:  # a lone melody's easier threshold, as estimate_grid's
+        threshold -= M.MELODY_EASING[hyps[int(np.argmax(score))].division]
     p = np.exp(score - score.max())
     p /= p.sum()
     names = ["4/4" if h.metre == "2/4" else h.metre for h in hyps]  # as estimate_grid does
@@ -217,7 +221,11 @@ def main() -> int:
     ap.add_argument("--write", action="store_true")
     ap.add_argument("--cv", type=int, default=5, help="folds of the cross-validation (0: none)")
     ap.add_argument("--drop", default="", help="features to leave out, comma-separated")
+    ap.add_argument("--flat", action="store_true",
+                    help="no easier fallback threshold for lone melodies (the rule before)")
     args = ap.parse_args()
+    global FLAT
+    FLAT = args.flat
     DROPPED.update(FEATURES.index(n) for n in args.drop.split(",") if n)
     data = load(args.sets.split(","))
     if args.cv:

@@ -28,7 +28,8 @@ The metre written is the best hypothesis's; its confidence the probability mass 
 hypotheses in that metre. A 2/4 reading counts as the 4/4 of its beat (``metre="2/4"``
 writes 2/4): the notes do not tell them apart. A metre other than 4/4 falls back to 4/4
 (``MetreEstimate.fell_back``) when the readings in 4/4 keep more than ``1 - MIN_CONFIDENCE``
-of the probability: a simple metre fallen back keeps its own beat (the 4/4 reading of the
+of the probability (a lone melody's more: ``MELODY_EASING``, ``min_confidence``): a simple
+metre fallen back keeps its own beat (the 4/4 reading of the
 3/4 beat: a waltz not sure of its bars still has its tempo), a compound one takes the best
 4/4 reading.
 The tempo written is the best reading's of the metre written, but a band's 4/4 (drums, a
@@ -72,7 +73,15 @@ if TYPE_CHECKING:
     from ..record import Instrument
     from .onsets import Onsets
 
-__all__ = ["DEFAULT_BPM", "MIN_CONFIDENCE", "Hypothesis", "estimate_grid", "metre_hypotheses"]
+__all__ = [
+    "DEFAULT_BPM",
+    "MELODY_EASING",
+    "MIN_CONFIDENCE",
+    "Hypothesis",
+    "estimate_grid",
+    "metre_hypotheses",
+    "min_confidence",
+]
 
 #: tempo returned when there is nothing to estimate from (with confidence 0)
 DEFAULT_BPM = 120.0
@@ -90,7 +99,21 @@ written otherwise; the rule before (the best metre's own mass below 0.6) 56.8 % 
 with the same features, 55.7 % and 2.6 % with the weights before the 3/4-6/8 and long-note
 features (dev 58.8 % and 55.9 % at 2.2 % and 1.5 %). With the 3/4 and 6/8 tempo priors and
 the fast notes (refitted, a band's 4/4 in the 4/4 model's octave): held out 64.9 % right at
-2.6 %; dev 71.0 % and 62.1 % right, 2.2 % and 0.0 % of 4/4 written otherwise."""
+2.6 %; dev 71.0 % and 62.1 % right, 2.2 % and 0.0 % of 4/4 written otherwise. A band's
+threshold: a lone melody's is lower (``MELODY_EASING``); with it held out 68.6 % right at
+2.6 %, dev 74.6 % and 66.5 % right at 2.2 % and 0.0 %."""
+
+MELODY_EASING = {"simple": 0.25, "compound": 0.1}
+"""A lone melody (``is_band`` false) in 3/4 is written when its 4/4 readings keep less than
+half the probability, in 6/8, 9/8 or 12/8 less than 0.35. Held out (``fit_metre.py --cv
+5``) no lone 4/4 melody of the dev split (81, both tiers) had a 3/4 reading on top, even
+with no fallback at all (the 4/4 songs in 3/4 are Bach chorales, a band of voices); three
+O'Neill reels had 6/8 on top with 4/4 at 0.38-0.59. Held out (both tiers, 2/4 counted):
+non-4/4 right 64.9 -> 68.6 %, 4/4 written otherwise 2.6 % both times, tempo 93.3 -> 93.9 %;
+dev (``tiers.py``): non-4/4 right 71.0 -> 74.6 % clean, 62.1 -> 66.5 % transcribed, 4/4
+written otherwise 2.2 and 0.0 % both times, tempo 95.9 -> 96.8 % and 93.4 -> 93.9 % (six 6/8
+tunes no longer at 2:3). No fallback for lone 3/4 melodies: held out 1 and 3 more of 232
+right a tier, not taken (no margin left for a 4/4 tune of other songs)."""
 
 PRUNE_C3 = -0.2  # compound pulses with c3 - c2 below this are not considered
 PRUNE_THIRDS = 0.3  # nor those with fewer off-pulse onsets on thirds than this
@@ -239,6 +262,12 @@ def is_band(ev: Onsets) -> bool:
     return bool((ev.low + ev.snare).any()) or (ev.edges is not None and len(ev.edges) > 1)
 
 
+def min_confidence(best: Hypothesis, band: bool) -> float:
+    """The confidence that the song is not in 4/4 needed to write ``best``'s metre: a band's
+    ``MIN_CONFIDENCE``, a lone melody's less (``MELODY_EASING``)."""
+    return MIN_CONFIDENCE - (0.0 if band else MELODY_EASING[best.division])
+
+
 def score(h: Hypothesis) -> float:
     """The hypothesis's score under the fitted metre model."""
     return sum(wt * (f - m) / s for wt, f, m, s in zip(WEIGHTS, h.features, MEAN, SCALE,
@@ -293,7 +322,7 @@ def estimate_grid(
     conf = 1.0 if fixed is not None else mass[chosen]
     runner = next((n for n in sorted(mass, key=lambda k: -mass[k]) if n != chosen), "")
     fell_back = (fixed is None and chosen != "4/4"
-                 and 1.0 - mass.get("4/4", 0.0) < MIN_CONFIDENCE)
+                 and 1.0 - mass.get("4/4", 0.0) < min_confidence(ranked[0], is_band(ev)))
     estimated = chosen
     if fell_back:
         chosen = "4/4"

@@ -208,11 +208,24 @@ def test_a_fiddle_waltz_is_3_4_at_its_own_tempo(bpm: float) -> None:
     assert a.tempo.bpm == pytest.approx(bpm, rel=0.02)
 
 
-def test_a_waltz_fallen_back_to_4_4_keeps_its_beat() -> None:
-    # at 180 the fiddle waltz is not sure enough of 3/4 (4/4 keeps over 0.25) and is written
-    # in 4/4: the 4/4 reading of the 3/4 beat, not the 4/4 model's octave (90)
+def test_a_waltz_fallen_back_to_4_4_keeps_its_beat(monkeypatch: pytest.MonkeyPatch) -> None:
+    from midi_export.music import metre
+
+    # at 180 the fiddle waltz's 4/4 readings keep 0.28: under a band's threshold (no easing
+    # for a lone melody) it is written in 4/4, the 4/4 reading of the 3/4 beat, not the 4/4
+    # model's octave (90)
+    monkeypatch.setattr(metre, "MELODY_EASING", {"simple": 0.0, "compound": 0.0})
     a = analyse(folk_waltz(180.0))
     assert a.metre.name == "4/4" and a.metre.fell_back and a.metre.estimated == "3/4"
+    assert a.tempo.bpm == pytest.approx(180.0, rel=0.02)
+
+
+def test_a_lone_waltz_needs_less_confidence_than_a_band() -> None:
+    # the fiddle waltz at 180: 3/4 at 0.65, its 4/4 readings at 0.28 (over a band's 0.25,
+    # under a lone melody's 0.5: metre.MELODY_EASING); before, written in 4/4
+    a = analyse(folk_waltz(180.0))
+    assert a.metre.name == "3/4" and not a.metre.fell_back
+    assert a.metre.runner_up == "4/4" and 0.25 < a.metre.runner_up_confidence < 0.5
     assert a.tempo.bpm == pytest.approx(180.0, rel=0.02)
 
 
@@ -243,7 +256,8 @@ def test_a_band_is_drums_a_bass_or_two_instruments() -> None:
     reel = fiddle_reel(170.0)
     fiddle = reel[0]
     bass = instrument("Bass", [(40, 0.5 + 0.35 * i, 0.8 + 0.35 * i, 0.8) for i in range(40)])
-    flute = instrument("Flute", [(n.pitch + 12, n.start, n.end, n.velocity) for n in fiddle.notes][::4])
+    flute = instrument("Flute", [(n.pitch + 12, n.start, n.end, n.velocity)
+                                 for n in fiddle.notes][::4])
     lone, with_bass, duo = (onset_events(i, None) for i in (reel, [fiddle, bass], [fiddle, flute]))
     assert lone is not None and with_bass is not None and duo is not None
     assert not is_band(lone) and is_band(with_bass) and is_band(duo)

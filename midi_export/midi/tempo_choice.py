@@ -6,7 +6,8 @@ The metre: with a fixed tempo, 4/4 unless one is given (any ``N/D``, written as 
 ``bpm="auto"`` estimated (``metre="auto"``, the default there) or given (one of
 ``music.estimates.AUTO_METRES``, the grid then laid out in it). An estimated metre other
 than 4/4 is written as 4/4, with a warning, when 4/4 is not ruled out: when the confidence
-that the song is not in 4/4 is below ``music.metre.MIN_CONFIDENCE``. The file's tempo is in
+that the song is not in 4/4 is below ``MetreEstimate.min_confidence`` (a band's
+``music.metre.MIN_CONFIDENCE``, a lone melody's less). The file's tempo is in
 quarter notes whatever the metre (a 12/8 whose dotted quarter runs at 80 is written as 120
 BPM); the report gives both (``tempo.pulse_bpm``).
 
@@ -234,11 +235,12 @@ def choose_tempo(
         warnings.append(_fallback_warning(estimate.source, estimate.bpm, estimate.confidence,
                                           tempo_map, lead_in, record))
     met = analysis.metre
+    needed = met.min_confidence or MIN_CONFIDENCE  # a lone melody's threshold is lower
     if met.fell_back and not fell_back:
         warnings.append(
             f"metre: the best reading is {met.estimated} (confidence {met.confidence:.2f}) "
             f"but 4/4 is not ruled out (its readings keep more than "
-            f"{max(0.0, 1.0 - MIN_CONFIDENCE):.2f} of the probability): written in 4/4 "
+            f"{max(0.0, 1.0 - needed):.2f} of the probability): written in 4/4 "
             f"(metre {met.estimated!r} writes it anyway)"
         )
     written = 60e6 / tempo_map.main_tempo_us
@@ -254,7 +256,7 @@ def choose_tempo(
         runner_up=(met.runner_up or None) if given is None else None,
         runner_up_confidence=met.runner_up_confidence if given is None else None,
         fell_back=given is None and (met.fell_back or fell_back),
-        min_confidence=MIN_CONFIDENCE if given is None else None,
+        min_confidence=needed if given is None else None,
     )
     report = TempoReport(
         mode="auto",

@@ -133,8 +133,9 @@ class MetreEstimate:
     ``confidence`` is the probability mass of this metre among every reading weighed (1.0
     when the metre was given); ``runner_up`` the next most likely metre and its mass;
     ``fell_back`` True when the best reading was another metre (``estimated``) but the
-    readings in 4/4 kept too much of the probability (``metre.MIN_CONFIDENCE``), so 4/4 is
-    written instead.
+    readings in 4/4 kept too much of the probability, so 4/4 is written instead;
+    ``min_confidence`` the confidence that the song is not in 4/4 this song needed to leave
+    4/4 (a band's ``metre.MIN_CONFIDENCE``, a lone melody's less; 0.0 when not estimated).
     """
 
     beats_per_bar: int = 4
@@ -145,6 +146,7 @@ class MetreEstimate:
     runner_up_confidence: float = 0.0
     estimated: str = ""
     given: bool = False
+    min_confidence: float = 0.0
 
     def __post_init__(self) -> None:
         bpb, division = self.beats_per_bar, self.division
@@ -188,6 +190,7 @@ class MetreEstimate:
             "runner_up": self.runner_up or None,
             "runner_up_confidence": self.runner_up_confidence,
             "given": self.given,
+            "min_confidence": self.min_confidence,
         }
 
 

@@ -321,8 +321,8 @@ def estimate_grid(
     chosen = ranked[0].metre
     conf = 1.0 if fixed is not None else mass[chosen]
     runner = next((n for n in sorted(mass, key=lambda k: -mass[k]) if n != chosen), "")
-    fell_back = (fixed is None and chosen != "4/4"
-                 and 1.0 - mass.get("4/4", 0.0) < min_confidence(ranked[0], is_band(ev)))
+    needed = min_confidence(ranked[0], is_band(ev))
+    fell_back = fixed is None and chosen != "4/4" and 1.0 - mass.get("4/4", 0.0) < needed
     estimated = chosen
     if fell_back:
         chosen = "4/4"
@@ -341,7 +341,8 @@ def estimate_grid(
     else:
         met = MetreEstimate(best.beats_per_bar, "compound" if best.division == "compound"
                             else "simple", round(conf, 3), fell_back, runner,
-                            round(mass.get(runner, 0.0), 3), estimated)
+                            round(mass.get(runner, 0.0), 3), estimated,
+                            min_confidence=round(needed, 3))
     period, phase, bpb = best.period, best.phase, best.beats_per_bar
     if chosen == "4/4" and by_44 is not best and abs(by_44.period / period - 2.0) < 0.04:
         # a lone melody at twice the 4/4 model's tempo: the downbeat is found on the slower

@@ -16,7 +16,7 @@ from midi_export.midi.tempo_map import TempoMap
 from midi_export.record import Instrument, Record, RecordStatus
 
 from grooves import groove
-from metres import eight_beat_rock, oom_pah_pah, six_eight, twelve_eight
+from metres import eight_beat_rock, folk_waltz, oom_pah_pah, six_eight, twelve_eight
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -184,6 +184,23 @@ def test_an_uncertain_metre_falls_back_to_4_4_with_a_warning(
     assert [(m.numerator, m.denominator) for _, m in conductor(conversion.to_bytes())
             if m.type == "time_signature"][-1] == (4, 4)
     assert any(w.startswith("metre:") and "6/8" in w for w in report.warnings)
+
+
+def test_the_report_gives_the_threshold_the_song_needed(monkeypatch: pytest.MonkeyPatch) -> None:
+    from midi_export.music import metre
+
+    # a band (bass and chords) needs 0.75 to leave 4/4, a fiddle alone 0.5 for 3/4; the
+    # warning of a fallen-back waltz names what its 4/4 readings were allowed to keep
+    band = convert(record_of(oom_pah_pah(120.0)), bpm="auto").report.metre
+    lone = convert(record_of(folk_waltz(180.0)), bpm="auto").report.metre
+    assert band is not None and band.min_confidence == metre.MIN_CONFIDENCE == 0.75
+    assert lone is not None and lone.min_confidence == 0.5 and lone.time_signature == "3/4"
+    monkeypatch.setattr(metre, "MIN_CONFIDENCE", 1.0)
+    report = convert(record_of(folk_waltz(180.0)), bpm="auto").report
+    assert report.metre is not None and report.metre.fell_back
+    assert report.metre.min_confidence == pytest.approx(0.75)
+    assert any(w.startswith("metre:") and "more than 0.25 of the probability" in w
+               for w in report.warnings)
 
 
 def test_drums_only_with_auto_has_no_key_and_no_key_warning() -> None:

@@ -20,6 +20,7 @@ from midi_export.music.bar_lines import (
     DOWNBEAT_WEIGHTS,
     MELODY_WEIGHTS,
     downbeat_features,
+    downbeat_position,
 )
 from midi_export.music.onsets import onset_events
 from midi_export.record import Instrument
@@ -64,6 +65,14 @@ WALTZ_ONE_BEAT_PICKUP = tune("D4", [
     "E5:2 D5 | C5:2 A4 | G4 F4 A4 | G4:2 D4"], "G4:3", 120.0)
 # 2/4 reads as 4/4 (``metre._two_four_as_four_four``): the bar line still comes after the
 # one-beat pickup, not a 2/4 bar later (a pickup of three beats)
+# a jig in 6/8 counted in dotted quarters (an 8th is a third of the beat), an 8th of pickup
+_E = 1 / 3
+JIG_EIGHTH_PICKUP = tune(f"D5:{_E}", [
+    f"G5:{2 * _E} A5:{_E} B5:{_E} A5:{_E} G5:{_E} | D5:{2 * _E} E5:{_E} D5:{2 * _E} B4:{_E}",
+    f"C5:{2 * _E} E5:{_E} D5:{_E} C5:{_E} B4:{_E} | A4:{1 + _E} r:{2 * _E} D5:{_E}",
+    f"G5:{2 * _E} A5:{_E} B5:{_E} C6:{_E} D6:{_E} | E6:{2 * _E} C6:{_E} A5:{2 * _E} F#5:{_E}",
+    f"G5:{2 * _E} D5:{_E} B4:{_E} A4:{_E} B4:{_E} | G4:{1 + _E} r:{2 * _E} D5:{_E}"],
+    "G4:2", 66.0)
 TWO_FOUR_ONE_BEAT_PICKUP = tune("D5", [
     "G5 B5 | A5 F#5 | G5 E5 | D5:2 | E5 G5 | F#5 D5 | E5 C#5 | D5 D5",
     "G5 B5 | A5 F#5 | G5 E5 | D5 B4 | C5 E5 | D5 B4 | A4 F#4 | G4 D5"], "G4:2", 100.0)
@@ -120,3 +129,23 @@ def test_a_band_without_drums_keeps_its_long_pickup(
     a = analyse(instruments)
     assert a.tempo.bpm == pytest.approx(song.bpm, rel=0.02) and a.metre.name == "4/4"
     assert a.tempo.first_downbeat == pytest.approx(song.first_downbeat, abs=0.06)
+
+
+@pytest.mark.parametrize(("song", "bpm", "bpb", "off"), [
+    (TWO_BEAT_PICKUP, 104.0, 4, 0.5),
+    (WALTZ_ONE_BEAT_PICKUP, 120.0, 3, 0.5),
+    (JIG_EIGHTH_PICKUP, 66.0, 2, 1 / 3),
+    (JIG_EIGHTH_PICKUP, 66.0, 2, 2 / 3),
+], ids=["4/4, half a beat", "3/4, half a beat", "6/8, an 8th", "6/8, two 8ths"])
+def test_a_melody_tracked_on_its_off_beats_gets_its_bar_line_on_the_beat(
+    song: tuple[list[Instrument], float], bpm: float, bpb: int, off: float
+) -> None:
+    # the beat handed over a half or a third of a beat late (a lone line's beat tracked on
+    # its off-beats): "1" is looked for on the grid where the long and accented notes fall
+    instruments, downbeat = song
+    ev = onset_events(instruments, None)
+    period = 60.0 / bpm
+    phase = downbeat + off * period
+    b = downbeat_position(ev, period, phase, bpb)
+    bars = (phase + b * period - downbeat) / (bpb * period)
+    assert abs(bars - round(bars)) * bpb * period < 0.06

@@ -347,10 +347,10 @@ def estimate_grid(
     if chosen == "4/4" and by_44 is not best and abs(by_44.period / period - 2.0) < 0.04:
         # a lone melody at twice the 4/4 model's tempo: the downbeat is found on the slower
         # beat, whose bars span twice the music (dev first bar line +0.2 / +0.7 points)
-        b = downbeat_position(ev, by_44.period, by_44.phase, bpb, triad)
+        b = downbeat_position(ev, by_44.period, by_44.phase, bpb, triad, best.division)
         origin = by_44.phase + b * by_44.period
     else:
-        b = downbeat_position(ev, period, phase, bpb, triad)
+        b = downbeat_position(ev, period, phase, bpb, triad, best.division)
         origin = phase + b * period
     first = first_bar_line(origin, bpb * period, float(ev.t[0]), period)
     n = ev.t.size

@@ -140,12 +140,28 @@ def test_a_band_without_drums_keeps_its_long_pickup(
 def test_a_melody_tracked_on_its_off_beats_gets_its_bar_line_on_the_beat(
     song: tuple[list[Instrument], float], bpm: float, bpb: int, off: float
 ) -> None:
-    # the beat handed over a half or a third of a beat late (a lone line's beat tracked on
-    # its off-beats): "1" is looked for on the grid where the long and accented notes fall
+    # the beat handed over a half (simple) or a third (compound) of a beat late (a lone
+    # line's beat tracked on its off-beats): "1" is looked for on the grid where the long
+    # and accented notes fall
     instruments, downbeat = song
     ev = onset_events(instruments, None)
     period = 60.0 / bpm
     phase = downbeat + off * period
-    b = downbeat_position(ev, period, phase, bpb)
+    division = "compound" if off % 0.5 else "simple"
+    b = downbeat_position(ev, period, phase, bpb, (), division)
     bars = (phase + b * period - downbeat) / (bpb * period)
     assert abs(bars - round(bars)) * bpb * period < 0.06
+
+
+@pytest.mark.parametrize(("division", "steps"), [("simple", 2), ("compound", 3)])
+def test_a_simple_beat_moves_by_halves_a_compound_one_by_thirds(division: str,
+                                                                 steps: int) -> None:
+    # the jig handed over an 8th late: read as compound its grid moves by thirds of the
+    # beat; read as simple (a jig taken for 2/4) only by halves, where its 8ths cannot fall
+    instruments, downbeat = JIG_EIGHTH_PICKUP
+    ev = onset_events(instruments, None)
+    period = 60.0 / 66.0
+    b = downbeat_position(ev, period, downbeat + period / 3, 2, (), division)
+    assert abs(b * steps - round(b * steps)) < 1e-9
+    bars = (downbeat + period / 3 + b * period - downbeat) / (2 * period)
+    assert (abs(bars - round(bars)) * 2 * period < 0.06) == (division == "compound")

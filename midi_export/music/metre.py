@@ -116,7 +116,8 @@ tunes no longer at 2:3). No fallback for lone 3/4 melodies: held out 1 and 3 mor
 right a tier, not taken (no margin left for a 4/4 tune of other songs)."""
 
 PRUNE_C3 = -0.2  # compound pulses with c3 - c2 below this are not considered
-PRUNE_THIRDS = 0.3  # nor those with fewer off-pulse onsets on thirds than this
+PRUNE_THIRDS = 0.2  # nor those with fewer off-pulse onsets on thirds than this (transcribed
+# onsets smear onto the 16ths: MMA 68March at 0.24, written 4/4 at 2:3 with 0.3 before)
 PRUNE_ON_PULSE = 0.45  # nor those that leave most of the kicks, snares and bass off the pulse
 COMPOUND_PRIOR_BPM = 75.0  # dotted quarters are measured in octaves from here
 CANDIDATES = 12  # hypotheses kept in the estimate's candidates

@@ -22,6 +22,7 @@ import json
 import re
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -127,9 +128,8 @@ def decide(x: np.ndarray, hyps: list[Any], mean: np.ndarray, scale: np.ndarray,
     4/4 keep more than ``1 - threshold`` of the probability (``own``: when the best metre's
     own mass is below the threshold, the rule before 2026-12-02), and the quarter-note tempo
     it writes, as ``estimate_grid`` does (a lone melody's threshold eased by
-    ``metre.MELODY_EASING`` unless ``--flat``): the best reading's in that metre, or, a simple metre
-    fallen back to 4/4, the 4/4 reading of its beat; a band's 4/4 (``band``,
-    ``metre.is_band``), the 4/4 model's octave."""
+    ``metre.MELODY_EASING`` unless ``--flat``; the reading by ``metre.written_reading``, a
+    band's 4/4 (``band``, ``metre.is_band``) in the 4/4 model's octave)."""
     score = ((x - mean) / scale) @ w
     if not own and not band and not FLAT:  # a lone melody's easier threshold, as estimate_grid's
         threshold -= M.MELODY_EASING[hyps[int(np.argmax(score))].division]
@@ -142,18 +142,12 @@ def decide(x: np.ndarray, hyps: list[Any], mean: np.ndarray, scale: np.ndarray,
         chosen = best if best == "4/4" or mass >= threshold else "4/4"
     else:
         chosen = best if best == "4/4" or 1.0 - mass >= threshold else "4/4"
-    same = [i for i, n in enumerate(names) if n == chosen]
-    top = int(np.argmax(score))
-    twin = [j for j in same if best != chosen and hyps[top].division == "simple"
-            and hyps[j].period == hyps[top].period]
-    if twin:
-        i = twin[0]
-    elif band and chosen == "4/4":
-        rel = FEATURES.index("rel44")
-        i = max(same, key=lambda j: (hyps[j].features[rel], score[j]))
-    else:
-        i = max(same, key=lambda j: score[j])
-    return chosen, float(hyps[i].bpm)
+    # the reading written, as estimate_grid picks it, under this fold's scores
+    ranked = sorted((replace(h, score=float(s)) for h, s in zip(hyps, score, strict=True)),
+                    key=lambda h: -h.score)
+    same = [h for h in ranked if ("4/4" if h.metre == "2/4" else h.metre) == chosen]
+    reading = M.written_reading(same, ranked[0], best != chosen, band and chosen == "4/4")
+    return chosen, float(reading.bpm)
 
 
 def cross_validate(data: list[tuple[Any, ...]], l2: float, folds: int) -> None:

@@ -73,15 +73,8 @@ if TYPE_CHECKING:
     from ..record import Instrument
     from .onsets import Onsets
 
-__all__ = [
-    "DEFAULT_BPM",
-    "MELODY_EASING",
-    "MIN_CONFIDENCE",
-    "Hypothesis",
-    "estimate_grid",
-    "metre_hypotheses",
-    "min_confidence",
-]
+__all__ = ["DEFAULT_BPM", "MELODY_EASING", "MIN_CONFIDENCE", "Hypothesis", "estimate_grid",
+           "four_four_octave", "is_band", "metre_hypotheses", "min_confidence", "written_reading"]
 
 #: tempo returned when there is nothing to estimate from (with confidence 0)
 DEFAULT_BPM = 120.0
@@ -92,28 +85,19 @@ less than ``1 - MIN_CONFIDENCE`` of the probability (the confidence that the son
 4/4), else 4/4 is. Not the best metre's own mass: 3/4, 6/8, 9/8 and 12/8 share the evidence
 of threes (a 12/8 at 0.45 with 6/8 at 0.35 leaves 4/4 little), and how they split it says
 nothing for 4/4. Chosen on the development split so that at most 3 % of its 4/4 songs are
-written in another metre (``evaluation/tiers.py --tiers dev-clean,dev-transcribed``): at 0.75
-2.2 % (clean) and 1.5 % (transcribed), non-4/4 right 67.3 % and 57.4 %; at 0.7 2.9 % and
-1.5 %. Held out (``evaluation/fit_metre.py --cv 5``, both tiers): 60.9 % right, 2.6 % of 4/4
-written otherwise; the rule before (the best metre's own mass below 0.6) 56.8 % and 3.6 %
-with the same features, 55.7 % and 2.6 % with the weights before the 3/4-6/8 and long-note
-features (dev 58.8 % and 55.9 % at 2.2 % and 1.5 %). With the 3/4 and 6/8 tempo priors and
-the fast notes (refitted, a band's 4/4 in the 4/4 model's octave): held out 64.9 % right at
-2.6 %; dev 71.0 % and 62.1 % right, 2.2 % and 0.0 % of 4/4 written otherwise. A band's
-threshold: a lone melody's is lower (``MELODY_EASING``); with it held out 68.6 % right at
-2.6 %, dev 74.6 % and 66.5 % right at 2.2 % and 0.0 %."""
+written in another metre (``evaluation/tiers.py --tiers dev-clean,dev-transcribed``; at 0.7
+the fit of 2026-12-01 wrote 2.9 %). This is a band's threshold; a lone melody's is lower
+(``MELODY_EASING``). With both (and ``PRUNE_THIRDS`` 0.2), held out (``evaluation/fit_metre.py
+--cv 5``, both tiers): 68.3 % of non-4/4 songs right, 2.2 % of 4/4 written otherwise; dev
+74.6 % and 66.9 % right at 2.2 % and 0.0 %. The rules and figures before: the log in
+``evaluation/README.md``."""
 
 MELODY_EASING = {"simple": 0.25, "compound": 0.1}
 """A lone melody (``is_band`` false) in 3/4 is written when its 4/4 readings keep less than
-half the probability, in 6/8, 9/8 or 12/8 less than 0.35. Held out (``fit_metre.py --cv
-5``) no lone 4/4 melody of the dev split (81, both tiers) had a 3/4 reading on top, even
-with no fallback at all (the 4/4 songs in 3/4 are Bach chorales, a band of voices); three
-O'Neill reels had 6/8 on top with 4/4 at 0.38-0.59. Held out (both tiers, 2/4 counted):
-non-4/4 right 64.9 -> 68.6 %, 4/4 written otherwise 2.6 % both times, tempo 93.3 -> 93.9 %;
-dev (``tiers.py``): non-4/4 right 71.0 -> 74.6 % clean, 62.1 -> 66.5 % transcribed, 4/4
-written otherwise 2.2 and 0.0 % both times, tempo 95.9 -> 96.8 % and 93.4 -> 93.9 % (six 6/8
-tunes no longer at 2:3). No fallback for lone 3/4 melodies: held out 1 and 3 more of 232
-right a tier, not taken (no margin left for a 4/4 tune of other songs)."""
+half the probability, in 6/8, 9/8 or 12/8 less than 0.35: on the dev split no lone 4/4
+melody had 3/4 on top, three O'Neill reels had 6/8 on top with 4/4 at 0.38-0.59. Held out
+non-4/4 right 64.9 -> 68.6 %, 4/4 written otherwise 2.6 % both times, tempo 93.3 -> 93.9 %
+(the dev figures and the variants tried: ``evaluation/README.md``)."""
 
 PRUNE_C3 = -0.2  # compound pulses with c3 - c2 below this are not considered
 PRUNE_THIRDS = 0.2  # nor those with fewer off-pulse onsets on thirds than this (transcribed
@@ -269,6 +253,23 @@ def min_confidence(best: Hypothesis, band: bool) -> float:
     return MIN_CONFIDENCE - (0.0 if band else MELODY_EASING[best.division])
 
 
+def four_four_octave(same: Sequence[Hypothesis]) -> Hypothesis:
+    """The reading the 4/4 model puts in the right tempo octave (``rel44``), best first."""
+    return max(same, key=lambda h: (h.features[REL44], h.score))
+
+
+def written_reading(same: Sequence[Hypothesis], top: Hypothesis, fell_back: bool,
+                    octave_44: bool) -> Hypothesis:
+    """The reading whose tempo is written, among ``same`` (the readings in the metre written,
+    best first; ``top`` the best of all): a simple metre fallen back to 4/4 keeps its own
+    beat (a waltz not sure of its bars still has its tempo); with ``octave_44`` (a band's or
+    a given 4/4) the 4/4 model's octave; else the best."""
+    twin = [h for h in same if fell_back and top.division == "simple" and h.period == top.period]
+    if twin:
+        return twin[0]
+    return four_four_octave(same) if octave_44 else same[0]
+
+
 def score(h: Hypothesis) -> float:
     """The hypothesis's score under the fitted metre model."""
     return sum(wt * (f - m) / s for wt, f, m, s in zip(WEIGHTS, h.features, MEAN, SCALE,
@@ -322,21 +323,16 @@ def estimate_grid(
     chosen = ranked[0].metre
     conf = 1.0 if fixed is not None else mass[chosen]
     runner = next((n for n in sorted(mass, key=lambda k: -mass[k]) if n != chosen), "")
-    needed = min_confidence(ranked[0], is_band(ev))
+    band = is_band(ev)
+    needed = min_confidence(ranked[0], band)
     fell_back = fixed is None and chosen != "4/4" and 1.0 - mass.get("4/4", 0.0) < needed
     estimated = chosen
     if fell_back:
         chosen = "4/4"
     same = [h for h in ranked if h.metre == chosen] or ranked
-    by_44 = max(same, key=lambda h: (h.features[REL44], h.score))  # the 4/4 model's octave
-    twin = [h for h in same if fell_back and ranked[0].division == "simple"
-            and h.period == ranked[0].period]
-    if twin:  # a 3/4 not sure enough of its bars: its own beat, in 4/4 bars
-        best = twin[0]
-    elif chosen == "4/4" and (fixed is not None or is_band(ev)):
-        best = by_44
-    else:
-        best = same[0]
+    best = written_reading(same, ranked[0], fell_back,
+                           chosen == "4/4" and (fixed is not None or band))
+    by_44 = four_four_octave(same)
     if fixed is not None:
         met = fixed
     else:
